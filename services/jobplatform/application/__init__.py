@@ -1,0 +1,1 @@
+"""Use cases and the ports infrastructure implements. No Celery, Redis, SQL or HTTP here."""

@@ -1,0 +1,30 @@
+"""At-most-once side effects: a Postgres ledger row per (tenant, job, effect key)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from jobplatform.application.ports import Clock, UnitOfWorkFactory
+
+
+class EffectGuard:
+    """Handed to a handler so a retried or redelivered job never repeats an effect.
+
+    The ledger row is committed before the effect runs: if the worker dies between the two,
+    the effect is skipped on redelivery (at most once), never done twice.
+    """
+
+    def __init__(self, job_id: uuid.UUID, uow_factory: UnitOfWorkFactory, clock: Clock):
+        self._job_id = job_id
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def once(self, effect_key: str, action: Callable[[], None]) -> bool:
+        """Run ``action`` unless this job already claimed ``effect_key``; True if it ran."""
+        with self._uow_factory.for_current_tenant() as uow:
+            claimed = uow.effects.claim(self._job_id, effect_key, self._clock.now())
+            uow.commit()
+        if claimed:
+            action()
+        return claimed

@@ -1,0 +1,27 @@
+"""Why a use case refused a request. The interface layer maps each to an HTTP status."""
+
+
+class ApplicationError(Exception):
+    pass
+
+
+class NotFound(ApplicationError):
+    pass
+
+
+class Conflict(ApplicationError):
+    pass
+
+
+class IdempotencyConflict(Conflict):
+    """The key was used before for a different request."""
+
+
+class AlreadyReplayed(Conflict):
+    pass
+
+
+class InvalidPayload(ApplicationError):
+    def __init__(self, errors: list[dict[str, list[object] | str]]):
+        super().__init__("invalid payload")
+        self.errors = errors

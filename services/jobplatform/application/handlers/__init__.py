@@ -1,0 +1,1 @@
+"""One handler per job type: the application side of each type in the domain catalog."""

@@ -1,0 +1,24 @@
+"""Job type name -> handler. Every catalog entry must have one (a unit test checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jobplatform.application.handlers.diagnostic import handle_diagnostic
+from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.handlers.noop import handle_noop
+from jobplatform.application.handlers.prune_idempotency_keys import (
+    handle_prune_idempotency_keys,
+)
+from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.noop import NOOP
+from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+
+Handler = Callable[[Any, JobRun], None]
+
+HANDLERS: Mapping[str, Handler] = {
+    NOOP.name: handle_noop,
+    DIAGNOSTIC.name: handle_diagnostic,
+    PRUNE_IDEMPOTENCY_KEYS.name: handle_prune_idempotency_keys,
+}

@@ -1,0 +1,65 @@
+"""Records the use cases pass through the ports besides the Job itself."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from jobplatform.domain.tenant import TenantId
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A job waiting to be published to its queue (or already published)."""
+
+    id: int | None
+    job_id: uuid.UUID
+    tenant_id: TenantId
+    job_type: str
+    queue: str
+    request_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    job_id: uuid.UUID
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    id: uuid.UUID
+    tenant_id: TenantId
+    job_id: uuid.UUID
+    job_type: str
+    reason: str
+    attempts: int
+    error_class: str | None
+    created_at: datetime
+    replayed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    job_id: uuid.UUID
+    tenant_id: TenantId
+    attempt: int
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    error_class: str | None
+    retry_delay: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedMessage:
+    """A message refused before running (no tenant, unknown job): kept for inspection."""
+
+    task_name: str
+    job_id: str | None
+    reason: str
+    headers: dict[str, str]

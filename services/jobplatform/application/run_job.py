@@ -1,0 +1,173 @@
+"""Use case: run one delivery of a job for the bound tenant and record what happened."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import structlog
+
+from jobplatform.application import tenant_context
+from jobplatform.application.effects import EffectGuard
+from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.handlers.registry import HANDLERS
+from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
+from jobplatform.application.records import AttemptRecord, DeadLetter
+from jobplatform.domain.errors import NonRetryableError, RetryableError, error_class_name
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import RUNNABLE, JobStatus
+from jobplatform.domain.job_types.catalog import job_type
+
+log = structlog.get_logger("jobplatform.run_job")
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    RETRY = "retry"
+    DEAD = "dead"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    outcome: Outcome
+    job_type: str | None = None
+    attempt: int = 0
+    retry_delay: float | None = None
+    error_class: str | None = None
+    duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class JobRunner:
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    events: EventSink
+    rng: random.Random | None = None
+
+    def run(self, job_id: uuid.UUID) -> RunResult:
+        """Run the job once. Safe to call again for the same job: terminal jobs are skipped."""
+        ctx = tenant_context.require()
+        job = self._start(job_id)
+        if job is None:
+            return RunResult(Outcome.SKIPPED)
+        started = self.clock.now()
+        spec = job_type(job.type)
+        run = JobRun(
+            context=ctx,
+            attempt=job.attempts,
+            effects=EffectGuard(job.id, self.uow_factory, self.clock),
+            events=self.events,
+            uow_factory=self.uow_factory,
+            clock=self.clock,
+        )
+        error: BaseException | None = None
+        try:
+            HANDLERS[job.type](spec.payload_model.model_validate(job.payload), run)
+        except Exception as exc:  # every failure is classified below, none is swallowed
+            error = exc
+        return self._finish(job, started, error)
+
+    def _start(self, job_id: uuid.UUID) -> Job | None:
+        with self.uow_factory.for_current_tenant() as uow:
+            job = uow.jobs.get(job_id, for_update=True)
+            if job is None or job.status not in RUNNABLE:
+                # Unknown in this tenant's scope, or a duplicate delivery of a finished job.
+                log.info(
+                    "job_skipped",
+                    job_id=str(job_id),
+                    status=None if job is None else job.status.value,
+                )
+                return None
+            now = self.clock.now()
+            job.attempts += 1
+            job.status = JobStatus.RUNNING
+            job.started_at = job.started_at or now
+            job.updated_at = now
+            uow.jobs.save(job)
+            uow.commit()
+            return job
+
+    def _finish(self, job: Job, started: datetime, error: BaseException | None) -> RunResult:
+        spec = job_type(job.type)
+        now = self.clock.now()
+        delay: float | None = None
+        if error is None:
+            job.status, job.error_class = JobStatus.SUCCEEDED, None
+        elif isinstance(error, NonRetryableError):
+            job.status, job.error_class = JobStatus.DEAD, error_class_name(error)
+        else:
+            # RetryableError and anything unexpected (a bug, a dropped connection) are retried
+            # until the policy's cap: a transient fault must not kill a job at once.
+            job.error_class = error_class_name(error)
+            if spec.retry_policy.may_retry(job.retries_done):
+                job.status = JobStatus.RETRYING
+                delay = spec.retry_policy.delay(job.retries_done, self.rng)
+            else:
+                job.status = JobStatus.DEAD
+        if job.status.is_terminal:
+            job.finished_at = now
+        job.updated_at = now
+        outcome = {
+            JobStatus.SUCCEEDED: Outcome.SUCCEEDED,
+            JobStatus.RETRYING: Outcome.RETRY,
+            JobStatus.DEAD: Outcome.DEAD,
+        }[job.status]
+        with self.uow_factory.for_current_tenant() as uow:
+            uow.jobs.save(job)
+            uow.attempts.add(
+                AttemptRecord(
+                    job_id=job.id,
+                    tenant_id=job.tenant_id,
+                    attempt=job.attempts,
+                    started_at=started,
+                    finished_at=now,
+                    outcome=outcome.value,
+                    error_class=job.error_class,
+                    retry_delay=delay,
+                )
+            )
+            if job.status is JobStatus.DEAD:
+                uow.dead_letters.add(
+                    DeadLetter(
+                        id=uuid.uuid4(),
+                        tenant_id=job.tenant_id,
+                        job_id=job.id,
+                        job_type=job.type,
+                        reason=_dead_reason(error),
+                        attempts=job.attempts,
+                        error_class=job.error_class,
+                        created_at=now,
+                    )
+                )
+            uow.commit()
+        if error is not None:
+            log.warning(
+                "job_failed",
+                job_id=str(job.id),
+                job_type=job.type,
+                attempt=job.attempts,
+                error_class=job.error_class,
+                outcome=outcome.value,
+                retry_in=delay,
+                retryable=not isinstance(error, NonRetryableError),
+            )
+        return RunResult(
+            outcome,
+            job_type=job.type,
+            attempt=job.attempts,
+            retry_delay=delay,
+            error_class=job.error_class,
+            duration=(now - started).total_seconds(),
+        )
+
+
+def _dead_reason(error: BaseException | None) -> str:
+    if isinstance(error, NonRetryableError):
+        return "non_retryable"
+    if isinstance(error, RetryableError):
+        return "retries_exhausted"
+    return "retries_exhausted_unexpected_error"

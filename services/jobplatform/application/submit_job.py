@@ -1,0 +1,111 @@
+"""Use case: accept a job for the bound tenant, durably, exactly once per idempotency key."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pydantic
+
+from jobplatform.application import tenant_context
+from jobplatform.application.errors import IdempotencyConflict, InvalidPayload
+from jobplatform.application.ports import Clock, KeyAlreadyClaimed, UnitOfWorkFactory
+from jobplatform.application.records import IdempotencyRecord, OutboxMessage
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.job_types.catalog import job_type
+from jobplatform.domain.job_types.spec import stored_form
+from jobplatform.domain.request_fingerprint import request_fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitJob:
+    type: str
+    payload: dict[str, Any]
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    job: Job
+    created: bool
+
+
+def validate_payload(type_name: str, payload: Any) -> dict[str, Any]:
+    """Validate before anything is stored; raises UnknownJobType or InvalidPayload."""
+    spec = job_type(type_name)
+    try:
+        model = spec.payload_model.model_validate(payload)
+    except pydantic.ValidationError as exc:
+        raise InvalidPayload(
+            [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        ) from None
+    return stored_form(model)
+
+
+def submit_job(
+    cmd: SubmitJob, uow_factory: UnitOfWorkFactory, clock: Clock, idempotency_ttl: timedelta
+) -> Submitted:
+    """Write the job row and its outbox row in one transaction, for the bound tenant.
+
+    With an idempotency key, a repeat of the same request returns the original job and a
+    different request under the same key raises IdempotencyConflict.
+    """
+    ctx = tenant_context.require()
+    spec = job_type(cmd.type)
+    stored = validate_payload(cmd.type, cmd.payload)
+    fingerprint = request_fingerprint(cmd.type, stored)
+    for _ in range(2):  # a second pass only after losing a race for the same key
+        now = clock.now()
+        with uow_factory.for_current_tenant() as uow:
+            if cmd.idempotency_key is not None:
+                existing = uow.idempotency.get(cmd.idempotency_key, now)
+                if existing is not None:
+                    if existing.fingerprint != fingerprint:
+                        raise IdempotencyConflict(cmd.idempotency_key)
+                    job = uow.jobs.get(existing.job_id)
+                    if job is not None:
+                        return Submitted(job=job, created=False)
+            job = Job(
+                id=uuid.uuid4(),
+                tenant_id=ctx.tenant_id,
+                type=spec.name,
+                queue=spec.queue.value,
+                payload=stored,
+                status=JobStatus.QUEUED,
+                attempts=0,
+                attempts_before_series=0,
+                request_id=ctx.request_id,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.jobs.add(job)
+            uow.outbox.add(
+                OutboxMessage(
+                    id=None,
+                    job_id=job.id,
+                    tenant_id=ctx.tenant_id,
+                    job_type=job.type,
+                    queue=job.queue,
+                    request_id=ctx.request_id,
+                    created_at=now,
+                )
+            )
+            try:
+                if cmd.idempotency_key is not None:
+                    uow.idempotency.claim(
+                        IdempotencyRecord(
+                            key=cmd.idempotency_key,
+                            fingerprint=fingerprint,
+                            job_id=job.id,
+                            expires_at=now + idempotency_ttl,
+                        ),
+                        now,
+                    )
+                uow.commit()
+            except KeyAlreadyClaimed:
+                continue
+            return Submitted(job=job, created=True)
+    raise IdempotencyConflict(cmd.idempotency_key or "")

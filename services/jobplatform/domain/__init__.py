@@ -1,0 +1,1 @@
+"""Pure business rules and types. Imports only the standard library and pydantic."""

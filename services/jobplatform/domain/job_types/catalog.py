@@ -1,0 +1,27 @@
+"""Every job type the platform accepts, by name. A new job type is added here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.noop import NOOP
+from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.spec import JobTypeSpec
+
+
+class UnknownJobType(LookupError):
+    pass
+
+
+CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
+    {spec.name: spec for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS)}
+)
+
+
+def job_type(name: str) -> JobTypeSpec:
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise UnknownJobType(name) from None

@@ -1,0 +1,45 @@
+"""What the platform knows about a job type before it runs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from jobplatform.domain.queues import Queue
+from jobplatform.domain.retry_policy import RetryPolicy
+
+
+class Payload(BaseModel):
+    """Base of every payload: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeSpec:
+    name: str
+    queue: Queue
+    payload_model: type[Payload]
+    retry_policy: RetryPolicy
+    description: str = ""
+
+
+def stored_form(payload: Payload) -> dict[str, object]:
+    """The payload as the worker needs it: secrets revealed (Postgres only, never logs/API)."""
+
+    def reveal(value: object) -> object:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {k: reveal(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [reveal(v) for v in value]
+        return value
+
+    return {k: reveal(getattr(payload, k)) for k in type(payload).model_fields}
+
+
+def public_form(payload: Payload) -> dict[str, object]:
+    """The payload as the API shows it: secret fields masked."""
+    return payload.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Adapters: Celery, Redis, SQLAlchemy, logging, metrics. Implements the application's ports."""

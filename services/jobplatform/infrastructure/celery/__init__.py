@@ -1,0 +1,1 @@
+"""The Celery adapter: app, thin tasks, publish and worker hooks."""

@@ -1,0 +1,76 @@
+"""Celery settings and why each is chosen (docs/reliability.md says the same for operators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kombu.entity import Queue as KombuQueue
+
+from jobplatform.domain.queues import Queue
+from jobplatform.infrastructure.settings import Settings
+
+SCHEDULE_FAN_OUT_TASK = "jobplatform.schedule_fan_out"
+RUN_JOB_TASK = "jobplatform.run_job"
+
+
+def celery_config(s: Settings) -> dict[str, Any]:
+    if s.visibility_timeout_seconds <= s.task_time_limit_seconds:
+        raise SystemExit(
+            "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS must exceed the task time "
+            "limit, or a long task is redelivered while it still runs"
+        )
+    return {
+        "broker_url": s.redis_url,
+        # Postgres is the source of truth for job state; Redis results would be a second,
+        # unscoped copy, so results are not stored.
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        # A message is acked only after its task finishes, and requeued when the process
+        # running it dies: a crash never loses a job (handlers are idempotent, see ledger).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # One message per process at a time: prefetched messages would hide from other
+        # workers (and from the autoscaler's idle view).
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": s.task_time_limit_seconds,
+        # The soft limit raises inside the task first, so it can fail (and retry) cleanly.
+        "task_soft_time_limit": s.task_time_limit_seconds
+        - max(1, min(30, s.task_time_limit_seconds // 10)),
+        "broker_transport_options": {
+            # Must exceed the longest task and the longest retry countdown (kombu#337).
+            "visibility_timeout": s.visibility_timeout_seconds,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 10,
+        },
+        "broker_connection_retry_on_startup": True,
+        # SIGTERM (remapped to SIGQUIT in the container) first waits this long for running
+        # tasks, then requeues whatever is left: a scale-in does not kill a job mid-way.
+        "worker_soft_shutdown_timeout": s.soft_shutdown_timeout_seconds,
+        "worker_enable_soft_shutdown_on_idle": True,
+        "task_queues": [KombuQueue(q.value, routing_key=q.value) for q in Queue],  # type: ignore[no-untyped-call]
+        "task_default_queue": Queue.DEFAULT.value,
+        "task_routes": {SCHEDULE_FAN_OUT_TASK: {"queue": Queue.SCHEDULED.value}},
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "worker_send_task_events": False,
+        # Beat: RedBeat keeps the schedule in Redis behind a lock, so of any number of beat
+        # processes exactly one fires; the others wait to take over.
+        "beat_scheduler": "redbeat.RedBeatScheduler",
+        "redbeat_redis_url": s.redis_url,
+        "redbeat_key_prefix": "jobplatform:beat",
+        "beat_max_loop_interval": 5,
+        "redbeat_lock_timeout": 25,
+        "beat_schedule": {
+            "prune-idempotency-keys": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.prune_schedule_seconds,
+                "args": (
+                    "prune-idempotency-keys",
+                    "maintenance.prune_idempotency_keys",
+                    s.prune_schedule_seconds,
+                ),
+            },
+        },
+    }

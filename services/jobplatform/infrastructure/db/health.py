@@ -1,0 +1,11 @@
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+
+def database_ready(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        return False

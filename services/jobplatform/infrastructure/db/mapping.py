@@ -1,0 +1,93 @@
+"""Row <-> record conversion, kept apart so the domain never sees SQLAlchemy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from jobplatform.application.records import AttemptRecord, DeadLetter, OutboxMessage
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantId
+
+
+def job_from_row(row: Row[Any]) -> Job:
+    m = row._mapping
+    return Job(
+        id=m["id"],
+        tenant_id=TenantId(m["tenant_id"]),
+        type=m["type"],
+        queue=m["queue"],
+        payload=dict(m["payload"]),
+        status=JobStatus(m["status"]),
+        attempts=m["attempts"],
+        attempts_before_series=m["attempts_before_series"],
+        request_id=m["request_id"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        error_class=m["error_class"],
+    )
+
+
+def job_to_values(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "tenant_id": job.tenant_id.value,
+        "type": job.type,
+        "queue": job.queue,
+        "payload": job.payload,
+        "status": job.status.value,
+        "attempts": job.attempts,
+        "attempts_before_series": job.attempts_before_series,
+        "request_id": job.request_id,
+        "error_class": job.error_class,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def outbox_from_row(row: Row[Any]) -> OutboxMessage:
+    m = row._mapping
+    return OutboxMessage(
+        id=m["id"],
+        job_id=m["job_id"],
+        tenant_id=TenantId(m["tenant_id"]),
+        job_type=m["job_type"],
+        queue=m["queue"],
+        request_id=m["request_id"],
+        created_at=m["created_at"],
+    )
+
+
+def dead_letter_from_row(row: Row[Any]) -> DeadLetter:
+    m = row._mapping
+    return DeadLetter(
+        id=m["id"],
+        tenant_id=TenantId(m["tenant_id"]),
+        job_id=m["job_id"],
+        job_type=m["job_type"],
+        reason=m["reason"],
+        attempts=m["attempts"],
+        error_class=m["error_class"],
+        created_at=m["created_at"],
+        replayed_at=m["replayed_at"],
+    )
+
+
+def attempt_from_row(row: Row[Any]) -> AttemptRecord:
+    m = row._mapping
+    return AttemptRecord(
+        job_id=m["job_id"],
+        tenant_id=TenantId(m["tenant_id"]),
+        attempt=m["attempt"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        outcome=m["outcome"],
+        error_class=m["error_class"],
+        retry_delay=m["retry_delay"],
+    )

@@ -1,0 +1,249 @@
+"""SQLAlchemy implementations of the repository ports. Each runs inside one transaction
+whose tenant (or system scope) the unit of work set; row-level security enforces it again."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from jobplatform.application import ports
+from jobplatform.application.records import (
+    AttemptRecord,
+    DeadLetter,
+    IdempotencyRecord,
+    OutboxMessage,
+)
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantId
+from jobplatform.infrastructure.db import mapping
+from jobplatform.infrastructure.db import tables as t
+
+
+class SqlJobs(ports.JobRepository):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def add(self, job: Job) -> None:
+        if job.tenant_id.value != self._tenant:
+            raise PermissionError("job belongs to another tenant")
+        self._c.execute(insert(t.jobs).values(mapping.job_to_values(job)))
+
+    def get(self, job_id: uuid.UUID, *, for_update: bool = False) -> Job | None:
+        q = select(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.tenant_id == self._tenant)
+        row = self._c.execute(q.with_for_update() if for_update else q).first()
+        return None if row is None else mapping.job_from_row(row)
+
+    def save(self, job: Job) -> None:
+        values = mapping.job_to_values(job)
+        self._c.execute(
+            update(t.jobs)
+            .where(t.jobs.c.id == job.id, t.jobs.c.tenant_id == self._tenant)
+            .values(values)
+        )
+
+    def list(
+        self,
+        *,
+        status: JobStatus | None,
+        job_type: str | None,
+        limit: int,
+        before: tuple[datetime, uuid.UUID] | None,
+    ) -> Sequence[Job]:
+        q = select(t.jobs).where(t.jobs.c.tenant_id == self._tenant)
+        if status is not None:
+            q = q.where(t.jobs.c.status == status.value)
+        if job_type is not None:
+            q = q.where(t.jobs.c.type == job_type)
+        if before is not None:
+            q = q.where(tuple_(t.jobs.c.created_at, t.jobs.c.id) < tuple_(*before))
+        q = q.order_by(t.jobs.c.created_at.desc(), t.jobs.c.id.desc()).limit(limit)
+        return [mapping.job_from_row(r) for r in self._c.execute(q)]
+
+
+class SqlOutbox(ports.OutboxRepository):
+    def __init__(self, conn: Connection):
+        self._c = conn
+
+    def add(self, message: OutboxMessage) -> None:
+        self._c.execute(
+            insert(t.outbox).values(
+                job_id=message.job_id,
+                tenant_id=message.tenant_id.value,
+                job_type=message.job_type,
+                queue=message.queue,
+                request_id=message.request_id,
+                created_at=message.created_at,
+            )
+        )
+
+    def claim_unpublished(self, limit: int) -> Sequence[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.published_at.is_(None))
+            .order_by(t.outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [mapping.outbox_from_row(r) for r in self._c.execute(q)]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        self._c.execute(update(t.outbox).where(t.outbox.c.id.in_(ids)).values(published_at=at))
+
+
+class SqlIdempotencyKeys(ports.IdempotencyKeys):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        row = self._c.execute(
+            select(t.idempotency_keys).where(
+                t.idempotency_keys.c.tenant_id == self._tenant,
+                t.idempotency_keys.c.key == key,
+                t.idempotency_keys.c.expires_at > now,
+            )
+        ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return IdempotencyRecord(
+            key=m["key"],
+            fingerprint=m["fingerprint"],
+            job_id=m["job_id"],
+            expires_at=m["expires_at"],
+        )
+
+    def claim(self, record: IdempotencyRecord, now: datetime) -> None:
+        # An expired record under the same key is replaced; a live one wins the race.
+        insert_stmt = pg_insert(t.idempotency_keys).values(
+            tenant_id=self._tenant,
+            key=record.key,
+            fingerprint=record.fingerprint,
+            job_id=record.job_id,
+            expires_at=record.expires_at,
+        )
+        stmt = insert_stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "key"],
+            set_={
+                "fingerprint": insert_stmt.excluded.fingerprint,
+                "job_id": insert_stmt.excluded.job_id,
+                "expires_at": insert_stmt.excluded.expires_at,
+            },
+            where=t.idempotency_keys.c.expires_at <= now,
+        ).returning(t.idempotency_keys.c.key)
+        try:
+            with self._c.begin_nested():
+                claimed = self._c.execute(stmt).first()
+        except IntegrityError as exc:
+            raise ports.KeyAlreadyClaimed(record.key) from exc
+        if claimed is None:  # a live record under this key: the other request won
+            raise ports.KeyAlreadyClaimed(record.key)
+
+    def delete_expired(self, now: datetime) -> int:
+        result = self._c.execute(
+            delete(t.idempotency_keys).where(
+                t.idempotency_keys.c.tenant_id == self._tenant,
+                t.idempotency_keys.c.expires_at <= now,
+            )
+        )
+        return int(result.rowcount or 0)
+
+
+class SqlEffectLedger(ports.EffectLedger):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def claim(self, job_id: uuid.UUID, effect_key: str, at: datetime) -> bool:
+        stmt = (
+            pg_insert(t.effect_ledger)
+            .values(
+                tenant_id=self._tenant,
+                job_id=job_id,
+                effect_key=effect_key,
+                claimed_at=at,
+            )
+            .on_conflict_do_nothing()
+            .returning(t.effect_ledger.c.effect_key)
+        )
+        # RETURNING, not rowcount: the driver reports -1 for INSERT ... ON CONFLICT.
+        return self._c.execute(stmt).first() is not None
+
+
+class SqlDeadLetters(ports.DeadLetters):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def add(self, letter: DeadLetter) -> None:
+        self._c.execute(
+            insert(t.dead_letters).values(
+                id=letter.id,
+                tenant_id=letter.tenant_id.value,
+                job_id=letter.job_id,
+                job_type=letter.job_type,
+                reason=letter.reason,
+                attempts=letter.attempts,
+                error_class=letter.error_class,
+                created_at=letter.created_at,
+            )
+        )
+
+    def get(self, letter_id: uuid.UUID, *, for_update: bool = False) -> DeadLetter | None:
+        q = select(t.dead_letters).where(
+            t.dead_letters.c.id == letter_id, t.dead_letters.c.tenant_id == self._tenant
+        )
+        row = self._c.execute(q.with_for_update() if for_update else q).first()
+        return None if row is None else mapping.dead_letter_from_row(row)
+
+    def list(self, *, include_replayed: bool, limit: int) -> Sequence[DeadLetter]:
+        q = select(t.dead_letters).where(t.dead_letters.c.tenant_id == self._tenant)
+        if not include_replayed:
+            q = q.where(t.dead_letters.c.replayed_at.is_(None))
+        q = q.order_by(t.dead_letters.c.created_at.desc()).limit(limit)
+        return [mapping.dead_letter_from_row(r) for r in self._c.execute(q)]
+
+    def mark_replayed(self, letter_id: uuid.UUID, at: datetime) -> None:
+        self._c.execute(
+            update(t.dead_letters)
+            .where(
+                t.dead_letters.c.id == letter_id,
+                t.dead_letters.c.tenant_id == self._tenant,
+            )
+            .values(replayed_at=at)
+        )
+
+
+class SqlAttemptLog(ports.AttemptLog):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def add(self, record: AttemptRecord) -> None:
+        # A redelivery after a crash can finish an attempt number twice: keep the first.
+        self._c.execute(
+            pg_insert(t.job_attempts)
+            .values(
+                job_id=record.job_id,
+                attempt=record.attempt,
+                tenant_id=record.tenant_id.value,
+                started_at=record.started_at,
+                finished_at=record.finished_at,
+                outcome=record.outcome,
+                error_class=record.error_class,
+                retry_delay=record.retry_delay,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    def for_job(self, job_id: uuid.UUID) -> Sequence[AttemptRecord]:
+        q = (
+            select(t.job_attempts)
+            .where(
+                and_(t.job_attempts.c.job_id == job_id, t.job_attempts.c.tenant_id == self._tenant)
+            )
+            .order_by(t.job_attempts.c.attempt)
+        )
+        return [mapping.attempt_from_row(r) for r in self._c.execute(q)]

@@ -1,0 +1,142 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; this file mirrors it."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("queue", String(50), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("attempts_before_series", Integer, nullable=False),
+    Column("request_id", String(128)),
+    Column("error_class", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_jobs_tenant_created", "tenant_id", "created_at", "id"),
+    Index("ix_jobs_tenant_status", "tenant_id", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", Uuid, ForeignKey("jobs.id"), nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("job_type", String(100), nullable=False),
+    Column("queue", String(50), nullable=False),
+    Column("request_id", String(128)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("job_id", Uuid, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+effect_ledger = Table(
+    "effect_ledger",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("job_id", Uuid, primary_key=True),
+    Column("effect_key", String(200), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+job_attempts = Table(
+    "job_attempts",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("error_class", String(200)),
+    Column("retry_delay", Float),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("job_id", Uuid, ForeignKey("jobs.id"), nullable=False),
+    Column("job_type", String(100), nullable=False),
+    Column("reason", String(100), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error_class", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("replayed_at", DateTime(timezone=True)),
+    Index("ix_dead_letters_tenant_created", "tenant_id", "created_at"),
+)
+
+rejected_messages = Table(
+    "rejected_messages",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("task_name", String(200), nullable=False),
+    Column("job_id", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("headers", Json, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Tables whose rows belong to one tenant: row-level security applies to each.
+TENANT_TABLES = (
+    "jobs",
+    "outbox",
+    "idempotency_keys",
+    "effect_ledger",
+    "job_attempts",
+    "dead_letters",
+)

@@ -1,0 +1,46 @@
+"""Prometheus metrics shared by every process. No label carries a tenant id: tenant views come
+from the tenant-scoped API, and a label per tenant would explode cardinality."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+JOB_DURATION = Histogram(
+    "jobplatform_job_duration_seconds",
+    "Time a job's handler ran, per attempt.",
+    ["job_type", "queue"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+)
+JOB_OUTCOMES = Counter(
+    "jobplatform_job_outcomes_total",
+    "Finished attempts by outcome (succeeded/retry/dead).",
+    ["job_type", "queue", "outcome"],
+)
+JOB_RETRIES = Counter(
+    "jobplatform_job_retries_total",
+    "Retries scheduled after a failed attempt.",
+    ["job_type", "queue"],
+)
+DEAD_LETTERS = Counter(
+    "jobplatform_dead_letters_total",
+    "Jobs that became dead (non-retryable or exhausted).",
+    ["job_type", "queue"],
+)
+REJECTED_MESSAGES = Counter(
+    "jobplatform_rejected_messages_total",
+    "Messages refused before running.",
+    ["reason"],
+)
+JOBS_SUBMITTED = Counter(
+    "jobplatform_jobs_submitted_total",
+    "Accepted submissions (created or idempotent repeat).",
+    ["job_type", "queue", "result"],
+)
+OUTBOX_PUBLISHED = Counter(
+    "jobplatform_outbox_published_total",
+    "Outbox rows published to the broker.",
+)
+OUTBOX_PUBLISH_FAILURES = Counter(
+    "jobplatform_outbox_publish_failures_total",
+    "Relay passes stopped by a broker error.",
+)

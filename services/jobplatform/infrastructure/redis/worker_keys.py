@@ -1,0 +1,15 @@
+"""Keys the workers write for the autoscaling operator (documented in docs/redis-keys.md)."""
+
+from jobplatform.domain.keys import platform_key
+
+WORKERS = platform_key("workers")  # sorted set: hostname -> last heartbeat (unix time)
+
+
+def worker_key(hostname: str) -> str:
+    """Hash: queues, concurrency, active, reserved, state (busy/idle), pid, heartbeat_at."""
+    return platform_key("worker", hostname)
+
+
+def queue_stats_key(queue: str) -> str:
+    """Hash of running counters: succeeded, retried, dead, rejected."""
+    return platform_key("queue", queue, "stats")

@@ -1,0 +1,190 @@
+"""``jobplatform``: run a process of the platform, or manage tenants and API keys."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobplatform.infrastructure.settings import Settings
+
+
+def _settings() -> Settings:
+    from jobplatform.infrastructure.settings import settings
+
+    return settings()
+
+
+def _logging(process: str) -> None:
+    from jobplatform.infrastructure.logging_setup import configure_logging
+
+    s = _settings()
+    os.environ["JOBPLATFORM_PROCESS"] = process
+    configure_logging(process, s.log_level, s.sensitive_fields)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from jobplatform.infrastructure.db.migrate import upgrade
+
+    _logging("migrate")
+    upgrade(_settings().database_url)
+    print("database at the newest schema")
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from jobplatform.infrastructure.container import container
+    from jobplatform.interface.http.app import create_app
+
+    _logging("web")
+    uvicorn.run(
+        create_app(container()),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        workers=1,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    # prometheus_client picks its storage when first imported: children of the prefork pool
+    # must write to files the parent's /metrics can read, so set this before any import.
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="jobplatform-metrics-")
+    )
+    os.environ["JOBPLATFORM_PROCESS"] = "worker"
+    from jobplatform.infrastructure.celery.app import app
+
+    argv = [
+        "--quiet",
+        "worker",
+        "--queues",
+        args.queues,
+        "--concurrency",
+        str(args.concurrency),
+        "--pool",
+        args.pool,
+        "--loglevel",
+        _settings().log_level,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.start(argv)
+    return 0
+
+
+def cmd_relay(_: argparse.Namespace) -> int:
+    _logging("relay")
+    from prometheus_client import REGISTRY, start_http_server
+
+    from jobplatform.domain.queues import Queue
+    from jobplatform.infrastructure.celery.app import app
+    from jobplatform.infrastructure.container import container
+    from jobplatform.infrastructure.queue_metrics import QueueCollector
+    from jobplatform.infrastructure.relay_loop import run_relay
+
+    c = container()
+    if c.settings.metrics_port:
+        REGISTRY.register(QueueCollector(c.redis, [q.value for q in Queue]))
+        start_http_server(c.settings.metrics_port)
+    run_relay(c, app)
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    os.environ["JOBPLATFORM_PROCESS"] = "beat"
+    from jobplatform.infrastructure.celery.app import app
+
+    app.Beat(loglevel=_settings().log_level, schedule=args.schedule_file).run()
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    from jobplatform.application.api_keys import create_tenant
+    from jobplatform.infrastructure.container import container
+
+    tenant = create_tenant(container().tenants, args.name)
+    print(tenant)
+    return 0
+
+
+def cmd_key_issue(args: argparse.Namespace) -> int:
+    from jobplatform.application.api_keys import issue_api_key
+    from jobplatform.domain.tenant import TenantId
+    from jobplatform.infrastructure.container import container
+
+    try:
+        tenant = TenantId.parse(args.tenant)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    key = issue_api_key(container().tenants, tenant)
+    print(f"key id: {key.key_id}", file=sys.stderr)
+    print("the key is shown once; store it now:", file=sys.stderr)
+    print(key.plaintext)
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> int:
+    from jobplatform.infrastructure.container import container
+
+    if not container().tenants.revoke_key(args.key_id):
+        print(f"error: no live key with id {args.key_id}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jobplatform", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    web = sub.add_parser("web", help="run the HTTP API")
+    web.add_argument("--host", default=os.environ.get("JOBPLATFORM_HOST", "127.0.0.1"))
+    web.add_argument("--port", type=int, default=int(os.environ.get("JOBPLATFORM_PORT", "8000")))
+    web.set_defaults(func=cmd_web)
+    worker = sub.add_parser("worker", help="run a Celery worker for some queues")
+    worker.add_argument("--queues", default="default", help="comma-separated queue names")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    worker.add_argument("--hostname", default=None)
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("relay", help="publish the outbox to the broker").set_defaults(func=cmd_relay)
+    beat = sub.add_parser("beat", help="run the scheduler (one active at a time)")
+    beat.add_argument("--schedule-file", default=None)
+    beat.set_defaults(func=cmd_beat)
+    tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(
+        dest="action", required=True
+    )
+    create = tenants.add_parser("create", help="create a tenant and print its id")
+    create.add_argument("name")
+    create.set_defaults(func=cmd_tenant_create)
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    issue = keys.add_parser("issue", help="issue a key for a tenant (shown once)")
+    issue.add_argument("tenant")
+    issue.set_defaults(func=cmd_key_issue)
+    revoke = keys.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=cmd_key_revoke)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""/v1/jobs: submit, read and list the authenticated tenant's jobs."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+
+from jobplatform.application import tenant_context
+from jobplatform.application.queries import get_job, list_jobs
+from jobplatform.application.submit_job import SubmitJob, submit_job
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantContext
+from jobplatform.infrastructure.container import Container
+from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
+from jobplatform.interface.http.auth import tenant_of_request
+from jobplatform.interface.http.dependencies import get_container
+from jobplatform.interface.http.schemas import JobAccepted, JobPage, JobView, Problem, SubmitJobBody
+from jobplatform.interface.http.views import decode_cursor, encode_cursor, job_view
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem} for code in (401, 403, 404, 409, 413, 422)
+}
+
+
+@router.post("", status_code=202, response_model=JobAccepted, responses=ERRORS)
+def submit(
+    body: SubmitJobBody,
+    response: Response,
+    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
+    c: Annotated[Container, Depends(get_container)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JobAccepted:
+    if body.tenant_id is not None and body.tenant_id != str(ctx.tenant_id):
+        raise HTTPException(403, "tenant_id in the body does not match the API key's tenant")
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise HTTPException(422, "Idempotency-Key must be 1 to 255 visible ASCII characters")
+    with tenant_context.bound(ctx):
+        result = submit_job(
+            SubmitJob(type=body.type, payload=body.payload, idempotency_key=idempotency_key),
+            c.uow_factory,
+            c.clock,
+            c.idempotency_ttl,
+        )
+    job = result.job
+    JOBS_SUBMITTED.labels(job.type, job.queue, "created" if result.created else "repeat").inc()
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    if not result.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return JobAccepted(job_id=job.id, status=job.status.value, created=result.created)
+
+
+@router.get("/{job_id}", response_model=JobView, responses=ERRORS)
+def read(
+    job_id: uuid.UUID,
+    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
+    c: Annotated[Container, Depends(get_container)],
+) -> JobView:
+    with tenant_context.bound(ctx):
+        job, attempts = get_job(job_id, c.uow_factory)
+    return job_view(job, attempts)
+
+
+@router.get("", response_model=JobPage, responses=ERRORS)
+def list_(
+    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
+    c: Annotated[Container, Depends(get_container)],
+    status: JobStatus | None = None,
+    type: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> JobPage:
+    try:
+        before = decode_cursor(cursor) if cursor else None
+    except ValueError:
+        raise HTTPException(422, "invalid cursor") from None
+    with tenant_context.bound(ctx):
+        jobs = list_jobs(c.uow_factory, status=status, job_type=type, limit=limit, before=before)
+    next_cursor = encode_cursor(jobs[-1]) if len(jobs) == limit else None
+    return JobPage(items=[job_view(j) for j in jobs], next_cursor=next_cursor)

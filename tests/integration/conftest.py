@@ -1,0 +1,96 @@
+"""Integration fixtures: real servers, the migrated schema, the platform's real processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from jobplatform.infrastructure.container import Container
+from jobplatform.infrastructure.db.migrate import upgrade
+from jobplatform.infrastructure.settings import Settings
+from support.platform import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
+from support.servers import PostgresServer, RedisServer
+from support.tenants import TenantFixture, make_tenant
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: PostgresServer) -> str:
+    url = postgres_server.create_app_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def container(database_url: str, redis_server: RedisServer) -> Iterator[Container]:
+    c = Container(Settings(database_url=database_url, redis_url=redis_server.url))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def platform_env(database_url: str, redis_server: RedisServer, log_dir: Path) -> PlatformEnv:
+    return PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
+
+
+@pytest.fixture(scope="session")
+def web(platform_env: PlatformEnv) -> Iterator[str]:
+    proc, base = start_web(platform_env)
+    yield base
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(platform_env: PlatformEnv, web: str) -> Iterator[dict[str, PlatformProcess]]:
+    """Relay plus one worker per queue, shared by the tests that only need jobs to run."""
+    procs = {
+        "relay": start_relay(platform_env),
+        "default": start_worker(platform_env, "default", concurrency=2),
+        "heavy": start_worker(platform_env, "heavy", concurrency=2),
+        "scheduled": start_worker(platform_env, "scheduled", concurrency=1),
+    }
+    yield procs
+    for p in procs.values():
+        p.stop()
+
+
+@pytest.fixture
+def api(web: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=web, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def tenant(container: Container) -> TenantFixture:
+    return make_tenant(container)
+
+
+@pytest.fixture
+def other_tenant(container: Container) -> TenantFixture:
+    return make_tenant(container)
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    client.close()

@@ -1,0 +1,69 @@
+"""Exactly one beat fires: two beat processes on one schedule publish each tick once."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+
+import redis
+
+from jobplatform.application import tenant_context
+from jobplatform.application.queries import list_jobs
+from jobplatform.application.schedule import FanOut, fan_out
+from jobplatform.domain.tenant import TenantContext
+from jobplatform.infrastructure.container import Container
+from support.platform import PlatformEnv, start_beat
+from support.servers import RedisServer
+from support.tenants import make_tenant
+from support.wait import wait_for
+
+
+def test_two_beats_fire_each_tick_once(database_url: str, log_dir: Path) -> None:
+    broker = RedisServer().start()  # its own Redis: nothing consumes the scheduled queue
+    env = PlatformEnv(
+        database_url=database_url,
+        redis_url=broker.url,
+        log_dir=log_dir,
+        extra={"JOBPLATFORM_PRUNE_SCHEDULE_SECONDS": "1"},
+    )
+    client = redis.Redis.from_url(broker.url)
+    beats = [start_beat(env, "beat-a"), start_beat(env, "beat-b")]
+    try:
+        wait_for(lambda: client.llen("scheduled") >= 6, timeout=60, what="six ticks")
+        time.sleep(2)  # let a second, unlocked beat show itself if there were one
+        assert all(b.alive() for b in beats)
+        messages = [json.loads(m) for m in client.lrange("scheduled", 0, -1)]
+    finally:
+        for b in beats:
+            b.stop()
+        client.close()
+        broker.close()
+    origins = {m["headers"]["origin"] for m in messages}
+    assert len(origins) == 1, f"more than one beat fired: {origins}"
+    assert {m["headers"]["task"] for m in messages} == {"jobplatform.schedule_fan_out"}
+    # One message per tick: no two publications closer than half the interval.
+    stamps = sorted(float(m["headers"]["published_at"]) for m in messages)
+    assert min(b - a for a, b in itertools.pairwise(stamps)) > 0.5
+
+
+def test_a_tick_fired_twice_creates_one_job_per_tenant(container: Container) -> None:
+    tenants = [make_tenant(container) for _ in range(2)]
+    cmd = FanOut(
+        schedule_name="test-tick", job_type="maintenance.prune_idempotency_keys", slot=424242
+    )
+    first = fan_out(cmd, container.uow_factory, container.clock, container.idempotency_ttl)
+    second = fan_out(cmd, container.uow_factory, container.clock, container.idempotency_ttl)
+    assert first >= len(tenants)  # every tenant of the database, these two among them
+    assert second == 0
+    for t in tenants:
+        with tenant_context.bound(TenantContext(tenant_id=t.id)):
+            jobs = list_jobs(
+                container.uow_factory,
+                status=None,
+                job_type="maintenance.prune_idempotency_keys",
+                limit=10,
+                before=None,
+            )
+        assert len(jobs) == 1

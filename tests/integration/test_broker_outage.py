@@ -1,0 +1,60 @@
+"""Redis down: the API keeps accepting jobs, the outbox holds them, they run once it is back."""
+
+from __future__ import annotations
+
+import httpx
+import psycopg
+
+from support.jobs import submit, wait_status
+from support.platform import PlatformEnv, start_relay, start_web, start_worker
+from support.servers import RedisServer
+from support.tenants import TenantFixture
+from support.wait import wait_for
+
+
+def test_jobs_accepted_while_redis_is_down_run_after_it_returns(
+    database_url: str, log_dir: object, tenant: TenantFixture
+) -> None:
+    broker = RedisServer().start()
+    env = PlatformEnv(database_url=database_url, redis_url=broker.url, log_dir=log_dir)  # type: ignore[arg-type]
+    web, base = start_web(env)
+    relay = start_relay(env)
+    worker = None
+    try:
+        with httpx.Client(base_url=base, timeout=30) as api:
+            broker.stop()
+            ids = []
+            for _ in range(3):
+                response = submit(api, tenant, "noop")
+                assert response.status_code == 202, response.text
+                ids.append(response.json()["job_id"])
+            with psycopg.connect(database_url) as conn:
+                conn.execute(
+                    "SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),)
+                )
+                pending = conn.execute(
+                    "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+                    " AND job_id = ANY(%s::uuid[])",
+                    (ids,),
+                ).fetchone()
+            assert pending == (3,)
+            assert all(
+                api.get(f"/v1/jobs/{i}", headers=tenant.headers).json()["status"] == "queued"
+                for i in ids
+            )
+            assert relay.alive()
+            wait_for(
+                lambda: b"outbox_publish_failed" in relay.log_path.read_bytes(),
+                timeout=30,
+                what="the relay to notice the outage",
+            )
+
+            broker.start()
+            worker = start_worker(env, "default")
+            for job_id in ids:
+                assert wait_status(api, tenant, job_id, "succeeded")["attempts"] == 1
+    finally:
+        for proc in (worker, relay, web):
+            if proc is not None:
+                proc.stop()
+        broker.close()

@@ -1,0 +1,68 @@
+"""Messages without a tenant never run; child tasks inherit the tenant headers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import psycopg
+import redis
+
+from jobplatform.application import tenant_context
+from jobplatform.domain.tenant import TenantContext, TenantId
+from support.wait import wait_for
+
+
+def test_message_without_tenant_is_rejected_and_kept(
+    platform: object, database_url: str, redis_client: redis.Redis, platform_env: object
+) -> None:
+    from celery import Celery
+
+    app = Celery(broker=platform_env.redis_url)  # type: ignore[attr-defined]
+    job_id = str(uuid.uuid4())
+    app.send_task(
+        "jobplatform.run_job",
+        args=[job_id],
+        queue="default",
+        task_id=job_id,
+        headers={"job_id": job_id, "request_id": "no-tenant-req"},
+    )
+
+    def rejected() -> tuple[object, ...] | None:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute(
+                "SELECT reason, headers FROM rejected_messages WHERE job_id = %s", (job_id,)
+            ).fetchone()
+
+    reason, headers = wait_for(rejected, timeout=30, what="the rejection to be recorded")
+    assert "tenant_id" in str(reason)
+    assert headers["request_id"] == "no-tenant-req"
+    assert int(redis_client.hget("jobplatform:queue:default:stats", "rejected") or 0) >= 1
+    log = platform["default"].log_path.read_text()  # type: ignore[index]
+    line = next(
+        json.loads(x)
+        for x in log.splitlines()
+        if x.startswith("{") and "message_rejected" in x and job_id in x
+    )
+    assert line["level"] == "error" and line["request_id"] == "no-tenant-req"
+    app.close()
+
+
+def test_task_published_inside_a_tenant_context_carries_its_headers(
+    redis_client: redis.Redis, platform_env: object
+) -> None:
+    from jobplatform.infrastructure.celery.app import app
+
+    tenant = TenantId(uuid.uuid4())
+    queue = f"probe-{uuid.uuid4().hex[:8]}"  # nobody consumes it: the message stays readable
+    with (
+        app.connection_for_write(platform_env.redis_url) as conn,
+        tenant_context.bound(TenantContext(tenant_id=tenant, request_id="parent-req")),
+    ):
+        app.send_task("jobplatform.run_job", args=["x"], queue=queue, connection=conn)
+    raw = redis_client.lpop(queue)
+    assert raw is not None
+    headers = json.loads(raw)["headers"]
+    assert headers["tenant_id"] == str(tenant)
+    assert headers["request_id"] == "parent-req"
+    assert float(headers["published_at"]) > 0

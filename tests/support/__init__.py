@@ -1,0 +1,1 @@
+"""Helpers the test levels share: real servers and real platform processes."""

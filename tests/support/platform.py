@@ -1,0 +1,133 @@
+"""The platform's real processes (web, relay, workers, beat), started as the CLI starts them,
+each writing its JSON log lines to a file the tests can read."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from support.ports import free_port
+from support.wait import wait_for
+
+
+@dataclass
+class PlatformEnv:
+    database_url: str
+    redis_url: str
+    log_dir: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def environ(self, **overrides: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JOBPLATFORM_")}
+        env.update(
+            {
+                "JOBPLATFORM_DATABASE_URL": self.database_url,
+                "JOBPLATFORM_REDIS_URL": self.redis_url,
+                "JOBPLATFORM_LOG_LEVEL": "INFO",
+                "JOBPLATFORM_HEARTBEAT_INTERVAL_SECONDS": "1",
+                "JOBPLATFORM_RELAY_POLL_SECONDS": "0.5",
+                "JOBPLATFORM_SENSITIVE_FIELDS": "customer_secret",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra)
+        env.update(overrides)
+        return env
+
+
+class PlatformProcess:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jobplatform.interface.cli.main", *args],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the worker and its pool children die at once."""
+        self.stop(signal.SIGKILL)
+
+
+def start_web(env: PlatformEnv, **overrides: str) -> tuple[PlatformProcess, str]:
+    port = free_port()
+    proc = PlatformProcess(
+        f"web-{port}", ["web", "--port", str(port)], env.environ(**overrides), env.log_dir
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(
+        lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200,
+        timeout=30,
+        what="web to answer",
+    )
+    return proc, base
+
+
+def start_relay(env: PlatformEnv, **overrides: str) -> PlatformProcess:
+    return PlatformProcess(f"relay-{free_port()}", ["relay"], env.environ(**overrides), env.log_dir)
+
+
+def start_worker(
+    env: PlatformEnv, queues: str, concurrency: int = 1, name: str | None = None, **overrides: str
+) -> PlatformProcess:
+    name = name or f"worker-{queues.replace(',', '-')}-{free_port()}"
+    proc = PlatformProcess(
+        name,
+        [
+            "worker",
+            "--queues",
+            queues,
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}@test",
+        ],
+        env.environ(**overrides),
+        env.log_dir,
+    )
+    wait_for(
+        lambda: not proc.alive() or b"ready" in proc.log_path.read_bytes(),
+        timeout=60,
+        what=f"{name} to be ready",
+    )
+    if not proc.alive():
+        raise RuntimeError(f"{name} exited: {proc.log_path.read_text()[-3000:]}")
+    return proc
+
+
+def start_beat(env: PlatformEnv, name: str, **overrides: str) -> PlatformProcess:
+    return PlatformProcess(
+        name,
+        ["beat", "--schedule-file", str(env.log_dir / f"{name}.db")],
+        env.environ(**overrides),
+        env.log_dir,
+    )

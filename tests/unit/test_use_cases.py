@@ -1,0 +1,134 @@
+"""The use cases' rules on in-memory ports: submit, run, retry, dead-letter, replay."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from jobplatform.application import tenant_context
+from jobplatform.application.errors import AlreadyReplayed, IdempotencyConflict, InvalidPayload
+from jobplatform.application.replay_dead_letter import replay_dead_letter
+from jobplatform.application.run_job import JobRunner, Outcome
+from jobplatform.application.submit_job import SubmitJob, submit_job
+from jobplatform.domain.errors import MissingTenantContext
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantContext, TenantId
+from unit.fakes import FakeClock, FakeEvents, FakeUowFactory
+
+TTL = timedelta(hours=1)
+
+
+@pytest.fixture
+def world() -> tuple[FakeUowFactory, FakeClock, FakeEvents, JobRunner]:
+    uow, clock, events = FakeUowFactory(), FakeClock(), FakeEvents()
+    return uow, clock, events, JobRunner(uow, clock, events, rng=random.Random(1))
+
+
+def as_tenant(tenant: TenantId) -> object:
+    return tenant_context.bound(TenantContext(tenant_id=tenant, request_id="r"))
+
+
+def test_nothing_happens_without_a_tenant_context(world: tuple) -> None:
+    uow, clock, _, runner = world
+    with pytest.raises(MissingTenantContext):
+        submit_job(SubmitJob("noop", {}), uow, clock, TTL)
+    with pytest.raises(MissingTenantContext):
+        runner.run(uuid.uuid4())
+
+
+def test_invalid_payload_stores_nothing(world: tuple) -> None:
+    uow, clock, _, _ = world
+    with as_tenant(TenantId(uuid.uuid4())), pytest.raises(InvalidPayload):
+        submit_job(SubmitJob("diagnostic", {"fail_times": "many"}), uow, clock, TTL)
+    assert uow.store.jobs == {} and uow.store.outbox == []
+
+
+def test_job_and_outbox_row_are_written_together(world: tuple) -> None:
+    uow, clock, _, _ = world
+    with as_tenant(TenantId(uuid.uuid4())):
+        job = submit_job(SubmitJob("noop", {}), uow, clock, TTL).job
+    assert list(uow.store.jobs) == [job.id]
+    assert [m.job_id for m in uow.store.outbox] == [job.id]
+    assert uow.store.commits == 1
+
+
+def test_idempotency_same_request_same_job_different_request_conflict(world: tuple) -> None:
+    uow, clock, _, _ = world
+    with as_tenant(TenantId(uuid.uuid4())):
+        a = submit_job(SubmitJob("noop", {}, "k"), uow, clock, TTL)
+        b = submit_job(SubmitJob("noop", {}, "k"), uow, clock, TTL)
+        with pytest.raises(IdempotencyConflict):
+            submit_job(SubmitJob("diagnostic", {}, "k"), uow, clock, TTL)
+    assert a.created and not b.created and a.job.id == b.job.id
+    assert len(uow.store.jobs) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(fail_times=st.integers(0, 6), non_retryable=st.booleans())
+def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) -> None:
+    uow, clock, events = FakeUowFactory(), FakeClock(), FakeEvents()
+    runner = JobRunner(uow, clock, events, rng=random.Random(0))
+    tenant = TenantId(uuid.uuid4())
+    with as_tenant(tenant):
+        job = submit_job(SubmitJob("diagnostic", {"fail_times": fail_times,
+                                                  "non_retryable": non_retryable}),
+                         uow, clock, TTL).job
+        outcomes = []
+        for _ in range(10):
+            result = runner.run(job.id)
+            outcomes.append(result.outcome)
+            if result.outcome is not Outcome.RETRY:
+                break
+    final = uow.store.jobs[job.id]
+    if non_retryable:
+        assert outcomes == [Outcome.DEAD] and final.status is JobStatus.DEAD
+    elif fail_times <= 3:  # the diagnostic type allows 3 retries
+        assert outcomes == [Outcome.RETRY] * fail_times + [Outcome.SUCCEEDED]
+        assert final.status is JobStatus.SUCCEEDED and final.attempts == fail_times + 1
+    else:
+        assert outcomes == [Outcome.RETRY] * 3 + [Outcome.DEAD]
+        assert final.status is JobStatus.DEAD and final.attempts == 4
+    assert len(uow.store.letters) == int(final.status is JobStatus.DEAD)
+    # A finished job delivered again is skipped, not run a second time.
+    with as_tenant(tenant):
+        assert runner.run(job.id).outcome is Outcome.SKIPPED
+
+
+def test_another_tenants_job_is_not_run(world: tuple) -> None:
+    uow, clock, _, runner = world
+    with as_tenant(TenantId(uuid.uuid4())):
+        job = submit_job(SubmitJob("noop", {}), uow, clock, TTL).job
+    with as_tenant(TenantId(uuid.uuid4())):
+        assert runner.run(job.id).outcome is Outcome.SKIPPED
+    assert uow.store.jobs[job.id].status is JobStatus.QUEUED
+
+
+def test_effect_runs_once_across_deliveries(world: tuple) -> None:
+    uow, clock, events, runner = world
+    with as_tenant(TenantId(uuid.uuid4())):
+        job = submit_job(SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}),
+                         uow, clock, TTL).job
+        while runner.run(job.id).outcome is Outcome.RETRY:
+            pass
+    assert len(events.emitted) == 1
+
+
+def test_replay_gives_a_fresh_retry_budget_once(world: tuple) -> None:
+    uow, clock, _, runner = world
+    with as_tenant(TenantId(uuid.uuid4())):
+        job = submit_job(SubmitJob("diagnostic", {"fail_times": 5}), uow, clock, TTL).job
+        while runner.run(job.id).outcome is Outcome.RETRY:
+            pass
+        (letter,) = uow.store.letters.values()
+        replay_dead_letter(letter.id, uow, clock)
+        with pytest.raises(AlreadyReplayed):
+            replay_dead_letter(letter.id, uow, clock)
+        outcomes = [runner.run(job.id).outcome]
+        while outcomes[-1] is Outcome.RETRY:
+            outcomes.append(runner.run(job.id).outcome)
+    assert outcomes == [Outcome.RETRY, Outcome.SUCCEEDED]  # attempts 5 fails, 6 succeeds
+    assert uow.store.jobs[job.id].attempts == 6
