@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from support.k8s_option import LOCAL_CLUSTER_KUBECONFIG
+
 
 @pytest.fixture(scope="session")
 def log_dir() -> Iterator[Path]:
@@ -18,3 +20,14 @@ def log_dir() -> Iterator[Path]:
     yield path
     if not os.environ.get("JOBPLATFORM_TEST_KEEP_LOGS"):
         shutil.rmtree(path, ignore_errors=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Without --k8s-provider, the cluster tests run on the local control plane that the
+    session starts (tests/cluster/harness): pytest-kubernetes takes it as an 'external'
+    cluster through a kubeconfig path that the session fixture fills in."""
+    if getattr(config.option, "k8s_provider", "unset") is None:
+        kubeconfig = Path(tempfile.mkdtemp(prefix="jp-k8s-")) / "kubeconfig"
+        config.option.k8s_provider = "external"
+        config.option.k8s_kubeconfig = str(kubeconfig)
+        config.stash[LOCAL_CLUSTER_KUBECONFIG] = kubeconfig

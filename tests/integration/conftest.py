@@ -9,11 +9,11 @@ import httpx
 import pytest
 import redis
 
+from devstack.local_servers import PostgresServer, RedisServer
+from devstack.processes import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
-from support.platform import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
-from support.servers import PostgresServer, RedisServer
 from support.tenants import TenantFixture, make_tenant
 
 pytestmark = pytest.mark.integration

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import redis
 
+from devstack.local_servers import RedisServer
+from devstack.processes import PlatformEnv, start_beat
+from devstack.wait import wait_for
 from jobplatform.application import tenant_context
 from jobplatform.application.queries import list_jobs
 from jobplatform.application.schedule import FanOut, fan_out
 from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.container import Container
-from support.platform import PlatformEnv, start_beat
-from support.servers import RedisServer
 from support.tenants import make_tenant
-from support.wait import wait_for
 
 
 def test_two_beats_fire_each_tick_once(database_url: str, log_dir: Path) -> None:

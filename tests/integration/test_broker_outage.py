@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import psycopg
 
+from devstack.local_servers import RedisServer
+from devstack.processes import PlatformEnv, start_relay, start_web, start_worker
+from devstack.wait import wait_for
 from support.jobs import submit, wait_status
-from support.platform import PlatformEnv, start_relay, start_web, start_worker
-from support.servers import RedisServer
 from support.tenants import TenantFixture
-from support.wait import wait_for
 
 
 def test_jobs_accepted_while_redis_is_down_run_after_it_returns(

@@ -9,11 +9,11 @@ import httpx
 import psycopg
 import redis
 
+from devstack.processes import PlatformEnv, start_worker
+from devstack.wait import wait_for
 from jobplatform.domain.keys import tenant_key
 from support.jobs import submit, wait_status
-from support.platform import PlatformEnv, start_worker
 from support.tenants import TenantFixture
-from support.wait import wait_for
 
 
 def _count_jobs(database_url: str, tenant: TenantFixture) -> int:
@@ -106,7 +106,7 @@ def test_worker_killed_mid_job_redelivers_and_the_effect_happens_once(
         finally:
             survivor.stop()
     finally:
-        from support.platform import start_worker as restart
+        from devstack.processes import start_worker as restart
 
         platform["heavy"] = restart(platform_env, "heavy", concurrency=2)  # type: ignore[index]
     assert job["attempts"] == 2  # the job really ran twice...

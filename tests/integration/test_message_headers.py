@@ -8,9 +8,9 @@ import uuid
 import psycopg
 import redis
 
+from devstack.wait import wait_for
 from jobplatform.application import tenant_context
 from jobplatform.domain.tenant import TenantContext, TenantId
-from support.wait import wait_for
 
 
 def test_message_without_tenant_is_rejected_and_kept(

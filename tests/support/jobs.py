@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from devstack.wait import wait_for
 from support.tenants import TenantFixture
-from support.wait import wait_for
 
 
 def submit(

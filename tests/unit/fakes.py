@@ -101,8 +101,11 @@ class FakeUow(ports.UnitOfWork):
                 return [x for x in s.letters.values() if x.tenant_id == t]
 
             def mark_replayed(self, letter_id: uuid.UUID, at: datetime) -> None:
-                pending.append(lambda: s.letters.__setitem__(
-                    letter_id, replace(s.letters[letter_id], replayed_at=at)))
+                pending.append(
+                    lambda: s.letters.__setitem__(
+                        letter_id, replace(s.letters[letter_id], replayed_at=at)
+                    )
+                )
 
         class Attempts(ports.AttemptLog):
             def add(self, record: AttemptRecord) -> None:
@@ -141,5 +144,3 @@ class FakeEvents(ports.EventSink):
 
     def emit(self, tenant_id: TenantId, name: str, data: dict[str, Any]) -> None:
         self.emitted.append((tenant_id, name, data))
-
-

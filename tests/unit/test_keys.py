@@ -1,13 +1,17 @@
 import uuid
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobplatform.domain.keys import platform_key, tenant_key
 from jobplatform.domain.tenant import TenantId
 
-parts = st.text(alphabet=st.characters(blacklist_characters=":", blacklist_categories=["Z", "C"]),
-                min_size=1, max_size=20)
+parts = st.text(
+    alphabet=st.characters(blacklist_characters=":", blacklist_categories=["Z", "C"]),
+    min_size=1,
+    max_size=20,
+)
 
 
 @given(a=st.uuids(), b=st.uuids(), part=parts)

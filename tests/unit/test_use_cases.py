@@ -7,7 +7,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobplatform.application import tenant_context
 from jobplatform.application.errors import AlreadyReplayed, IdempotencyConflict, InvalidPayload
@@ -74,9 +75,12 @@ def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) 
     runner = JobRunner(uow, clock, events, rng=random.Random(0))
     tenant = TenantId(uuid.uuid4())
     with as_tenant(tenant):
-        job = submit_job(SubmitJob("diagnostic", {"fail_times": fail_times,
-                                                  "non_retryable": non_retryable}),
-                         uow, clock, TTL).job
+        job = submit_job(
+            SubmitJob("diagnostic", {"fail_times": fail_times, "non_retryable": non_retryable}),
+            uow,
+            clock,
+            TTL,
+        ).job
         outcomes = []
         for _ in range(10):
             result = runner.run(job.id)
@@ -110,8 +114,9 @@ def test_another_tenants_job_is_not_run(world: tuple) -> None:
 def test_effect_runs_once_across_deliveries(world: tuple) -> None:
     uow, clock, events, runner = world
     with as_tenant(TenantId(uuid.uuid4())):
-        job = submit_job(SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}),
-                         uow, clock, TTL).job
+        job = submit_job(
+            SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}), uow, clock, TTL
+        ).job
         while runner.run(job.id).outcome is Outcome.RETRY:
             pass
     assert len(events.emitted) == 1

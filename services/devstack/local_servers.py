@@ -1,5 +1,5 @@
-"""Real Redis and Postgres servers on loopback, in temporary directories, started and stopped
-by the tests (Debian's redis-server and postgresql)."""
+"""Real Redis and Postgres servers on loopback, in a directory of their own, started and stopped
+by the demo and by the tests (Debian's redis-server and postgresql)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import redis
 
-from support.ports import free_port
-from support.wait import wait_for
+from devstack.ports import free_port
+from devstack.wait import wait_for
 
 
 def _find(binary: str, extra: list[str]) -> str:
@@ -29,9 +29,10 @@ def _find(binary: str, extra: list[str]) -> str:
 
 
 class RedisServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="jp-redis-"))
+    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.dir = directory or Path(tempfile.mkdtemp(prefix="jp-redis-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,9 +82,10 @@ class PostgresServer:
     """A throwaway cluster; the app connects as a non-superuser role, so row-level security
     applies to it exactly as in production."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="jp-pg-"))
+    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.dir = directory or Path(tempfile.mkdtemp(prefix="jp-pg-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.data = self.dir / "data"
         self.proc: subprocess.Popen[bytes] | None = None
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))

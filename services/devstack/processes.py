@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from support.ports import free_port
-from support.wait import wait_for
+from devstack.ports import free_port
+from devstack.wait import wait_for
 
 
 @dataclass
@@ -78,8 +78,10 @@ class PlatformProcess:
         self.stop(signal.SIGKILL)
 
 
-def start_web(env: PlatformEnv, **overrides: str) -> tuple[PlatformProcess, str]:
-    port = free_port()
+def start_web(
+    env: PlatformEnv, port: int | None = None, **overrides: str
+) -> tuple[PlatformProcess, str]:
+    port = port or free_port()
     proc = PlatformProcess(
         f"web-{port}", ["web", "--port", str(port)], env.environ(**overrides), env.log_dir
     )

@@ -1,0 +1,85 @@
+"""Small waits and manifests shared by the cluster tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from typing import Any
+
+from pytest_kubernetes.providers.base import AClusterManager
+
+from devstack.wait import wait_for
+
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+
+
+def apply(cluster: AClusterManager, manifest: dict[str, Any], namespace: str | None = None) -> None:
+    scope = ["-n", namespace] if namespace else []
+    subprocess.run(
+        ["kubectl", "--kubeconfig", str(cluster.kubeconfig), *scope, "apply", "-f", "-"],
+        input=json.dumps(manifest),
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def kubectl_json(cluster: AClusterManager, *args: str) -> dict[str, Any]:
+    result: dict[str, Any] = cluster.kubectl([*args, "-o", "json"])
+    return result
+
+
+def new_namespace(cluster: AClusterManager) -> str:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl(["create", "namespace", name], as_dict=False)
+    wait_for(
+        lambda: cluster.kubectl(["get", "serviceaccount", "default", "-n", name], as_dict=False),
+        timeout=60,
+        what=f"the default ServiceAccount of {name}",
+    )
+    return name
+
+
+def deployment(name: str, replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "pause", "image": PAUSE_IMAGE}]},
+            },
+        },
+    }
+
+
+def ready_pods(cluster: AClusterManager, namespace: str, app: str) -> list[str]:
+    pods = kubectl_json(cluster, "get", "pods", "-n", namespace, "-l", f"app={app}")["items"]
+    ready = []
+    for pod in pods:
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        conditions = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])}
+        if pod.get("status", {}).get("phase") == "Running" and conditions.get("Ready") == "True":
+            ready.append(pod["metadata"]["name"])
+    return ready
+
+
+def all_pods(cluster: AClusterManager, namespace: str, app: str) -> list[str]:
+    pods = kubectl_json(cluster, "get", "pods", "-n", namespace, "-l", f"app={app}")["items"]
+    return [p["metadata"]["name"] for p in pods]
+
+
+def kubectl(cluster: AClusterManager, *args: str) -> str:
+    """kubectl with an argument list (pytest-kubernetes joins its arguments into a shell line,
+    which mangles JSON patches)."""
+    return subprocess.run(
+        ["kubectl", "--kubeconfig", str(cluster.kubeconfig), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
