@@ -106,8 +106,6 @@ def test_worker_killed_mid_job_redelivers_and_the_effect_happens_once(
         finally:
             survivor.stop()
     finally:
-        from devstack.processes import start_worker as restart
-
-        platform["heavy"] = restart(platform_env, "heavy", concurrency=2)  # type: ignore[index]
+        platform["heavy"] = start_worker(platform_env, "heavy", concurrency=2)  # type: ignore[index]
     assert job["attempts"] == 2  # the job really ran twice...
     assert redis_client.llen(events) == 1  # ...and its effect happened once
