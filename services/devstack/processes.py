@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 
 from devstack.ports import free_port
 from devstack.wait import wait_for
+from jobplatform.infrastructure.redis.worker_keys import worker_key
 
 
 @dataclass
@@ -111,16 +113,21 @@ def start_worker(
             "--concurrency",
             str(concurrency),
             "--hostname",
-            f"{name}@test",
+            f"{name}@local",
         ],
         env.environ(**overrides),
         env.log_dir,
     )
-    wait_for(
-        lambda: not proc.alive() or b"ready" in proc.log_path.read_bytes(),
-        timeout=60,
-        what=f"{name} to be ready",
-    )
+    # Ready means consuming: the heartbeat starts on Celery's worker_ready signal.
+    client = redis.Redis.from_url(env.environ(**overrides)["JOBPLATFORM_REDIS_URL"])
+    try:
+        wait_for(
+            lambda: not proc.alive() or client.exists(worker_key(f"{name}@local")),
+            timeout=60,
+            what=f"{name} to be ready",
+        )
+    finally:
+        client.close()
     if not proc.alive():
         raise RuntimeError(f"{name} exited: {proc.log_path.read_text()[-3000:]}")
     return proc

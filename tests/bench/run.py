@@ -45,10 +45,30 @@ def bench_bare_throughput(redis_url: str, n: int, log_dir: Path) -> float:
     client.flushdb()
     env = {**os.environ, "BENCH_REDIS_URL": redis_url, "PYTHONPATH": str(HERE)}
     log = open(log_dir / "bare-worker.log", "wb")  # noqa: SIM115
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "bare_celery", "worker",
-                               "-Q", "bench", "-c", "2", "--pool", "prefork", "-l", "WARNING",
-                               "--without-gossip", "--without-mingle"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=HERE)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bare_celery",
+            "worker",
+            "-Q",
+            "bench",
+            "-c",
+            "2",
+            "--pool",
+            "prefork",
+            "-l",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=HERE,
+    )
     try:
         time.sleep(3)  # let the pool start
         import bare_celery
@@ -58,8 +78,9 @@ def bench_bare_throughput(redis_url: str, n: int, log_dir: Path) -> float:
         with bare_celery.app.producer_or_acquire() as producer:
             for _ in range(n):
                 bare_celery.noop.apply_async(queue="bench", producer=producer)
-        wait_for(lambda: drained(client, "bench"), timeout=600, interval=0.02,
-                 what="bare queue drained")
+        wait_for(
+            lambda: drained(client, "bench"), timeout=600, interval=0.02, what="bare queue drained"
+        )
         return n / (time.perf_counter() - started)
     finally:
         worker.terminate()
@@ -100,8 +121,9 @@ def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
 
     redis.Redis.from_url(env.redis_url).flushdb()
     submit_direct(env.database_url, env.redis_url, n, f"bench-{time.time_ns()}")
-    worker = start_worker(env, "default", concurrency=2, name="bench-worker",
-                          JOBPLATFORM_LOG_LEVEL="WARNING")
+    worker = start_worker(
+        env, "default", concurrency=2, name="bench-worker", JOBPLATFORM_LOG_LEVEL="WARNING"
+    )
     c = Container(Settings(database_url=env.database_url, redis_url=env.redis_url))
     app.conf.broker_url = env.redis_url
     publisher = CeleryPublisher(app)
@@ -111,8 +133,12 @@ def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
         # The relay's use case, in this process: the same publish path as `jobplatform relay`.
         while relay_once(c.uow_factory, publisher, c.clock, batch_size=500).published:
             pass
-        wait_for(lambda: count_succeeded(env.database_url) - before >= n, timeout=900,
-                 interval=0.05, what="platform jobs succeeded")
+        wait_for(
+            lambda: count_succeeded(env.database_url) - before >= n,
+            timeout=900,
+            interval=0.05,
+            what="platform jobs succeeded",
+        )
         return n / (time.perf_counter() - started)
     finally:
         worker.stop()
@@ -141,7 +167,8 @@ def bench_api(env: PlatformEnv, n: int, concurrency: int) -> dict[str, float]:
         client = getattr(local, "client", None)
         if client is None:
             client = local.client = httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {key.plaintext}"}, timeout=30)
+                base_url=base, headers={"Authorization": f"Bearer {key.plaintext}"}, timeout=30
+            )
         t0 = time.perf_counter()
         r = client.post("/v1/jobs", json={"type": "noop", "payload": {}})
         elapsed = time.perf_counter() - t0
@@ -159,8 +186,11 @@ def bench_api(env: PlatformEnv, n: int, concurrency: int) -> dict[str, float]:
             total = time.perf_counter() - started
     finally:
         web.stop()
-    return {"rate": n / total, "p50": percentile(latencies, 0.50) * 1000,
-            "p99": percentile(latencies, 0.99) * 1000}
+    return {
+        "rate": n / total,
+        "p50": percentile(latencies, 0.50) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+    }
 
 
 def bench_apply_async(redis_url: str, n: int) -> dict[str, float]:
@@ -178,8 +208,11 @@ def bench_apply_async(redis_url: str, n: int) -> dict[str, float]:
             latencies.append(time.perf_counter() - t0)
         total = time.perf_counter() - started
     redis.Redis.from_url(redis_url).delete("bench-api")
-    return {"rate": n / total, "p50": percentile(latencies, 0.50) * 1000,
-            "p99": percentile(latencies, 0.99) * 1000}
+    return {
+        "rate": n / total,
+        "p50": percentile(latencies, 0.50) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+    }
 
 
 def machine() -> str:
@@ -191,13 +224,16 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({cpu}), Python {py_platform.python_version()}, "
-            f"{py_platform.system()} {py_platform.release()}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {py_platform.python_version()}, "
+        f"{py_platform.system()} {py_platform.release()}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=3000, help="jobs per throughput run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
     parser.add_argument("--api-requests", type=int, default=2000)
@@ -212,14 +248,12 @@ def main() -> int:
         from jobplatform.infrastructure.db.migrate import upgrade
 
         upgrade(database_url)
-        env = PlatformEnv(database_url=database_url, redis_url=redis_server.url,
-                          log_dir=log_dir)
+        env = PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
         bare, plat = [], []
         for round_ in range(1, args.rounds + 1):  # alternate, so drift hits both sides
             bare.append(bench_bare_throughput(redis_server.url, args.jobs, log_dir))
             plat.append(bench_platform_throughput(env, args.jobs))
-            print(f"round {round_}: bare {bare[-1]:.0f}/s, platform {plat[-1]:.0f}/s",
-                  flush=True)
+            print(f"round {round_}: bare {bare[-1]:.0f}/s, platform {plat[-1]:.0f}/s", flush=True)
         api = bench_api(env, args.api_requests, args.concurrency)
         raw = bench_apply_async(redis_server.url, args.api_requests)
     finally:

@@ -16,6 +16,7 @@ from jobplatform.application.records import (
     OutboxMessage,
 )
 from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
 
 
@@ -56,6 +57,23 @@ class FakeUow(ports.UnitOfWork):
 
             def save(self, job: Job) -> None:
                 pending.append(lambda: s.jobs.__setitem__(job.id, replace(job)))
+
+            def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
+                self.save(job)
+                pending.append(lambda: s.attempts.append(attempt))
+
+            def start_attempt(
+                self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+            ) -> Job | None:
+                job = self.get(job_id)
+                if job is None or job.status not in runnable:
+                    return None
+                job.attempts += 1
+                job.status = JobStatus.RUNNING
+                job.started_at = job.started_at or now
+                job.updated_at = now
+                self.save(job)
+                return job
 
             def list(self, **_: Any) -> Sequence[Job]:
                 return [j for j in s.jobs.values() if j.tenant_id == t]
@@ -108,9 +126,6 @@ class FakeUow(ports.UnitOfWork):
                 )
 
         class Attempts(ports.AttemptLog):
-            def add(self, record: AttemptRecord) -> None:
-                pending.append(lambda: s.attempts.append(record))
-
             def for_job(self, job_id: uuid.UUID) -> Sequence[AttemptRecord]:
                 return [a for a in s.attempts if a.job_id == job_id]
 

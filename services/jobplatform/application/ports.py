@@ -40,6 +40,17 @@ class JobRepository(abc.ABC):
     def save(self, job: Job) -> None: ...
 
     @abc.abstractmethod
+    def start_attempt(
+        self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+    ) -> Job | None:
+        """Atomically move a runnable job to running with one more attempt; None if the job
+        is not in scope or not in one of the ``runnable`` states."""
+
+    @abc.abstractmethod
+    def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
+        """Save the job's new state and the finished attempt together."""
+
+    @abc.abstractmethod
     def list(
         self,
         *,
@@ -95,22 +106,14 @@ class DeadLetters(abc.ABC):
 
 
 class AttemptLog(abc.ABC):
-    @abc.abstractmethod
-    def add(self, record: AttemptRecord) -> None: ...
+    """Read side of the attempt history (JobRepository.record_attempt writes it)."""
 
     @abc.abstractmethod
     def for_job(self, job_id: uuid.UUID) -> Sequence[AttemptRecord]: ...
 
 
-class UnitOfWork(abc.ABC):
+class Transaction(abc.ABC):
     """One database transaction. Rolls back on exit unless ``commit()`` was called."""
-
-    jobs: JobRepository
-    outbox: OutboxRepository
-    idempotency: IdempotencyKeys
-    effects: EffectLedger
-    dead_letters: DeadLetters
-    attempts: AttemptLog
 
     def __enter__(self) -> Self:
         return self
@@ -128,6 +131,17 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class UnitOfWork(Transaction):
+    """A transaction scoped to one tenant, with the repositories it may touch."""
+
+    jobs: JobRepository
+    outbox: OutboxRepository
+    idempotency: IdempotencyKeys
+    effects: EffectLedger
+    dead_letters: DeadLetters
+    attempts: AttemptLog
 
 
 class UnitOfWorkFactory(abc.ABC):
@@ -140,31 +154,16 @@ class UnitOfWorkFactory(abc.ABC):
         """Cross-tenant work: the outbox relay and the scheduler only."""
 
 
-class SystemUnitOfWork(abc.ABC):
+class SystemUnitOfWork(Transaction):
+    """A cross-tenant transaction: the outbox relay, the scheduler, rejected messages."""
+
     outbox: OutboxRepository
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.rollback()
 
     @abc.abstractmethod
     def tenant_ids(self) -> Sequence[TenantId]: ...
 
     @abc.abstractmethod
     def record_rejected(self, message: RejectedMessage) -> None: ...
-
-    @abc.abstractmethod
-    def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    def rollback(self) -> None: ...
 
 
 class Publisher(abc.ABC):

@@ -73,21 +73,11 @@ class JobRunner:
 
     def _start(self, job_id: uuid.UUID) -> Job | None:
         with self.uow_factory.for_current_tenant() as uow:
-            job = uow.jobs.get(job_id, for_update=True)
-            if job is None or job.status not in RUNNABLE:
+            job = uow.jobs.start_attempt(job_id, RUNNABLE, self.clock.now())
+            if job is None:
                 # Unknown in this tenant's scope, or a duplicate delivery of a finished job.
-                log.info(
-                    "job_skipped",
-                    job_id=str(job_id),
-                    status=None if job is None else job.status.value,
-                )
+                log.info("job_skipped", job_id=str(job_id))
                 return None
-            now = self.clock.now()
-            job.attempts += 1
-            job.status = JobStatus.RUNNING
-            job.started_at = job.started_at or now
-            job.updated_at = now
-            uow.jobs.save(job)
             uow.commit()
             return job
 
@@ -117,8 +107,8 @@ class JobRunner:
             JobStatus.DEAD: Outcome.DEAD,
         }[job.status]
         with self.uow_factory.for_current_tenant() as uow:
-            uow.jobs.save(job)
-            uow.attempts.add(
+            uow.jobs.record_attempt(
+                job,
                 AttemptRecord(
                     job_id=job.id,
                     tenant_id=job.tenant_id,
@@ -128,7 +118,7 @@ class JobRunner:
                     outcome=outcome.value,
                     error_class=job.error_class,
                     retry_delay=delay,
-                )
+                ),
             )
             if job.status is JobStatus.DEAD:
                 uow.dead_letters.add(

@@ -26,7 +26,7 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, pre_ping=self.settings.db_pre_ping)
 
     @cached_property
     def redis(self) -> redis.Redis[bytes]:

@@ -44,3 +44,9 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "jobplatform_outbox_publish_failures_total",
     "Relay passes stopped by a broker error.",
 )
+MESSAGES_PUBLISHED = Counter(
+    "jobplatform_messages_published_total",
+    "Celery messages this process published (relay: jobs; beat: schedule ticks; workers: "
+    "retries and child tasks).",
+    ["task"],
+)

@@ -25,6 +25,8 @@ class Settings(BaseModel):
     # Payload field names masked in every log line, on top of the built-in list.
     sensitive_fields: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+    # Check each pooled connection before use (web); workers skip it and rely on retries.
+    db_pre_ping: bool = True
     metrics_port: int = Field(default=0, ge=0, le=65535)  # 0: no metrics server
 
     @classmethod

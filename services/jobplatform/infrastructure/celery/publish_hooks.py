@@ -13,10 +13,14 @@ from typing import Any
 from celery.signals import before_task_publish
 
 from jobplatform.application import tenant_context
+from jobplatform.infrastructure.metrics import MESSAGES_PUBLISHED
 
 
 @before_task_publish.connect
-def add_platform_headers(headers: dict[str, Any] | None = None, **_: Any) -> None:
+def add_platform_headers(
+    sender: str | None = None, headers: dict[str, Any] | None = None, **_: Any
+) -> None:
+    MESSAGES_PUBLISHED.labels(task=sender or "unknown").inc()
     if headers is None:
         return
     headers["published_at"] = time.time()

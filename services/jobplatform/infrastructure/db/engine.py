@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine
 
 
-def make_engine(database_url: str, pool_size: int = 5) -> Engine:
+def make_engine(database_url: str, pool_size: int = 5, pre_ping: bool = True) -> Engine:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # Pre-ping costs a round trip per checkout. Workers turn it off: a connection broken by a
+    # Postgres restart fails one attempt, which is retried like any transient error.
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=pre_ping,
+        pool_recycle=300,
+    )

@@ -21,7 +21,7 @@ from jobplatform.application.records import (
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
-from jobplatform.infrastructure.db import mapping
+from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import tables as t
 
 
@@ -45,6 +45,38 @@ class SqlJobs(ports.JobRepository):
             update(t.jobs)
             .where(t.jobs.c.id == job.id, t.jobs.c.tenant_id == self._tenant)
             .values(values)
+        )
+
+    def start_attempt(
+        self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+    ) -> Job | None:
+        row = self._c.execute(
+            hot_path.START_ATTEMPT,
+            {
+                "id": job_id,
+                "tenant": self._tenant,
+                "now": now,
+                "runnable": [s.value for s in runnable],
+            },
+        ).first()
+        return None if row is None else mapping.job_from_row(row)
+
+    def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
+        self._c.execute(
+            hot_path.RECORD_ATTEMPT,
+            {
+                "id": job.id,
+                "tenant": self._tenant,
+                "status": job.status.value,
+                "error_class": job.error_class,
+                "now": job.updated_at,
+                "finished_at": job.finished_at,
+                "attempt": attempt.attempt,
+                "started": attempt.started_at,
+                "ended": attempt.finished_at,
+                "outcome": attempt.outcome,
+                "retry_delay": attempt.retry_delay,
+            },
         )
 
     def list(
@@ -220,23 +252,6 @@ class SqlDeadLetters(ports.DeadLetters):
 class SqlAttemptLog(ports.AttemptLog):
     def __init__(self, conn: Connection, tenant: TenantId):
         self._c, self._tenant = conn, tenant.value
-
-    def add(self, record: AttemptRecord) -> None:
-        # A redelivery after a crash can finish an attempt number twice: keep the first.
-        self._c.execute(
-            pg_insert(t.job_attempts)
-            .values(
-                job_id=record.job_id,
-                attempt=record.attempt,
-                tenant_id=record.tenant_id.value,
-                started_at=record.started_at,
-                finished_at=record.finished_at,
-                outcome=record.outcome,
-                error_class=record.error_class,
-                retry_delay=record.retry_delay,
-            )
-            .on_conflict_do_nothing()
-        )
 
     def for_job(self, job_id: uuid.UUID) -> Sequence[AttemptRecord]:
         q = (

@@ -17,18 +17,12 @@ _SET_TENANT = text("SELECT set_config('jobplatform.tenant_id', :tenant, true)")
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
 
 
-class SqlUnitOfWork(ports.UnitOfWork):
-    def __init__(self, engine: Engine, tenant: TenantId):
+class _SqlTransaction:
+    """A pooled connection with one open transaction; closing returns it to the pool."""
+
+    def __init__(self, engine: Engine):
         self._conn: Connection = engine.connect()
         self._tx = self._conn.begin()
-        # Transaction-local: row-level security sees only this tenant until commit/rollback.
-        self._conn.execute(_SET_TENANT, {"tenant": str(tenant)})
-        self.jobs = repo.SqlJobs(self._conn, tenant)
-        self.outbox = repo.SqlOutbox(self._conn)
-        self.idempotency = repo.SqlIdempotencyKeys(self._conn, tenant)
-        self.effects = repo.SqlEffectLedger(self._conn, tenant)
-        self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
-        self.attempts = repo.SqlAttemptLog(self._conn, tenant)
 
     def commit(self) -> None:
         self._tx.commit()
@@ -40,10 +34,22 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self._conn.close()
 
 
-class SqlSystemUnitOfWork(ports.SystemUnitOfWork):
+class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
+    def __init__(self, engine: Engine, tenant: TenantId):
+        super().__init__(engine)
+        # Transaction-local: row-level security sees only this tenant until commit/rollback.
+        self._conn.execute(_SET_TENANT, {"tenant": str(tenant)})
+        self.jobs = repo.SqlJobs(self._conn, tenant)
+        self.outbox = repo.SqlOutbox(self._conn)
+        self.idempotency = repo.SqlIdempotencyKeys(self._conn, tenant)
+        self.effects = repo.SqlEffectLedger(self._conn, tenant)
+        self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
+        self.attempts = repo.SqlAttemptLog(self._conn, tenant)
+
+
+class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
     def __init__(self, engine: Engine):
-        self._conn = engine.connect()
-        self._tx = self._conn.begin()
+        super().__init__(engine)
         self._conn.execute(_SET_SYSTEM)
         self.outbox = repo.SqlOutbox(self._conn)
 
@@ -60,15 +66,6 @@ class SqlSystemUnitOfWork(ports.SystemUnitOfWork):
                 created_at=datetime.now(UTC),
             )
         )
-
-    def commit(self) -> None:
-        self._tx.commit()
-        self._conn.close()
-
-    def rollback(self) -> None:
-        if self._tx.is_active:
-            self._tx.rollback()
-        self._conn.close()
 
 
 class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):

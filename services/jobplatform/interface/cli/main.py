@@ -61,6 +61,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="jobplatform-metrics-")
     )
     os.environ["JOBPLATFORM_PROCESS"] = "worker"
+    os.environ.setdefault("JOBPLATFORM_DB_PRE_PING", "false")
     from jobplatform.infrastructure.celery.app import app
 
     argv = [
@@ -103,7 +104,12 @@ def cmd_relay(_: argparse.Namespace) -> int:
 
 def cmd_beat(args: argparse.Namespace) -> int:
     os.environ["JOBPLATFORM_PROCESS"] = "beat"
+    from prometheus_client import start_http_server
+
     from jobplatform.infrastructure.celery.app import app
+
+    if _settings().metrics_port:
+        start_http_server(_settings().metrics_port)
 
     app.Beat(loglevel=_settings().log_level, schedule=args.schedule_file).run()
     return 0
