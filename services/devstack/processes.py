@@ -126,6 +126,9 @@ def start_worker(
             timeout=60,
             what=f"{name} to be ready",
         )
+    except TimeoutError:
+        proc.stop()
+        raise
     finally:
         client.close()
     if not proc.alive():

@@ -66,3 +66,29 @@ def test_task_published_inside_a_tenant_context_carries_its_headers(
     assert headers["tenant_id"] == str(tenant)
     assert headers["request_id"] == "parent-req"
     assert float(headers["published_at"]) > 0
+
+
+def test_message_with_a_malformed_job_id_is_rejected_not_crashed(
+    platform: object, database_url: str, platform_env: object
+) -> None:
+    from celery import Celery
+
+    app = Celery(broker=platform_env.redis_url)  # type: ignore[attr-defined]
+    task_id = str(uuid.uuid4())
+    app.send_task(
+        "jobplatform.run_job",
+        args=["x"],
+        queue="default",
+        task_id=task_id,
+        headers={"tenant_id": str(uuid.uuid4()), "job_id": "not-a-uuid"},
+    )
+
+    def rejected() -> tuple[object, ...] | None:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute(
+                "SELECT reason FROM rejected_messages WHERE job_id = 'not-a-uuid'"
+            ).fetchone()
+
+    (reason,) = wait_for(rejected, timeout=30, what="the rejection to be recorded")
+    assert "job_id" in str(reason)
+    app.close()

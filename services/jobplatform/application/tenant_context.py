@@ -1,7 +1,7 @@
 """The tenant a piece of work runs for, held in a context variable.
 
-Set by the web layer from the authenticated API key and by the worker from message headers,
-cleared afterwards. Repositories read it, so data access without a tenant scope fails.
+Bound by the web layer from the authenticated API key and by the worker from message headers,
+and reset when that work ends. Repositories read it, so data access without a tenant scope fails.
 """
 
 from __future__ import annotations
@@ -34,12 +34,3 @@ def bound(ctx: TenantContext) -> Iterator[TenantContext]:
         yield ctx
     finally:
         _current.reset(token)
-
-
-def bind(ctx: TenantContext) -> object:
-    """Bind without a with-block (Celery's prerun/postrun hooks); pass the token to unbind."""
-    return _current.set(ctx)
-
-
-def unbind(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]

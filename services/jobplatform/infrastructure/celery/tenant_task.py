@@ -41,25 +41,25 @@ class TenantTask(Task):  # type: ignore[misc]
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         headers = message_headers(self.request)
         try:
-            tenant = TenantId.parse(headers["tenant_id"])
+            ctx = TenantContext(
+                tenant_id=TenantId.parse(headers["tenant_id"]),
+                request_id=headers.get("request_id"),
+                job_id=uuid.UUID(headers["job_id"]) if "job_id" in headers else None,
+            )
         except (KeyError, ValueError):
-            self._reject(headers, "missing or invalid tenant_id header")
+            self._reject(headers, "missing or invalid tenant_id or job_id header")
             return None
-        job_id = headers.get("job_id")
-        ctx = TenantContext(
-            tenant_id=tenant,
-            request_id=headers.get("request_id"),
-            job_id=uuid.UUID(job_id) if job_id else None,
-        )
-        token = tenant_context.bind(ctx)
         structlog.contextvars.bind_contextvars(
-            tenant_id=str(tenant), job_id=job_id, request_id=ctx.request_id, task=self.name
+            tenant_id=str(ctx.tenant_id),
+            job_id=headers.get("job_id"),
+            request_id=ctx.request_id,
+            task=self.name,
         )
         try:
-            return super().__call__(*args, **kwargs)
+            with tenant_context.bound(ctx):
+                return super().__call__(*args, **kwargs)
         finally:
             structlog.contextvars.unbind_contextvars("tenant_id", "job_id", "request_id", "task")
-            tenant_context.unbind(token)
 
     def _reject(self, headers: dict[str, str], reason: str) -> None:
         """Never run, never silent: log, count, and keep the message for inspection."""

@@ -24,11 +24,6 @@ class SqlTenantDirectory(TenantDirectory):
             )
         return tenant
 
-    def tenant_by_name(self, name: str) -> TenantId | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(t.tenants.c.id).where(t.tenants.c.name == name)).first()
-        return None if row is None else TenantId(row[0])
-
     def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(
