@@ -6,7 +6,7 @@ STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
 .PHONY: help install demo test test-unit test-integration test-cluster lint bench \
-        cluster-binaries cluster-up cluster-down dev clean
+        cluster-binaries cluster-up cluster-down clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ install: $(VENV_STAMP) ## create .venv with the locked dependencies
 demo: $(VENV_STAMP) ## run the whole platform locally (Redis, Postgres, web, relay, workers, beat)
 	$(PY) -m devstack.demo --state-dir $(STATE)/demo
 
-test: $(VENV_STAMP) ## the whole suite: unit, integration (real Redis/Postgres/Celery), cluster
+test: $(VENV_STAMP) cluster-binaries ## the whole suite: unit, integration (real Redis/Postgres/Celery), cluster
 	$(PY) -m pytest
 
 test-unit: $(VENV_STAMP) ## fast tests, no I/O
@@ -32,7 +32,7 @@ test-unit: $(VENV_STAMP) ## fast tests, no I/O
 test-integration: $(VENV_STAMP) ## real Redis, Postgres and Celery worker processes
 	$(PY) -m pytest tests/integration
 
-test-cluster: $(VENV_STAMP) ## real kube-apiserver, controller-manager, scheduler, kwok
+test-cluster: $(VENV_STAMP) cluster-binaries ## real kube-apiserver, controller-manager, scheduler, kwok
 	$(PY) -m pytest tests/cluster
 
 lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
