@@ -127,7 +127,7 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         _say("stopping ...")
         for proc in reversed(procs):
             proc.stop()
-        postgres.stop()
+        postgres.close()  # its data lives in /tmp when run as root: do not leave it behind
         redis_server.stop()
 
 

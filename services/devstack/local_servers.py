@@ -84,8 +84,18 @@ class PostgresServer:
 
     def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.dir = directory or Path(tempfile.mkdtemp(prefix="jp-pg-"))
-        self.dir.mkdir(parents=True, exist_ok=True)
+        if directory is not None and os.geteuid() != 0:
+            self.dir = directory
+            self.dir.mkdir(parents=True, exist_ok=True)
+        else:
+            # As root the server runs as the postgres user, who may not be able to reach a
+            # directory under root's home: its data goes to a fresh directory in /tmp, and the
+            # requested path becomes a link to it.
+            self.dir = Path(tempfile.mkdtemp(prefix="jp-pg-"))
+            if directory is not None:
+                directory.parent.mkdir(parents=True, exist_ok=True)
+                directory.unlink(missing_ok=True)
+                directory.symlink_to(self.dir)
         self.data = self.dir / "data"
         self.proc: subprocess.Popen[bytes] | None = None
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
