@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from jobplatform.domain.job import Job
 from jobplatform.domain.tenant import TenantId
 
 
@@ -20,6 +21,19 @@ class OutboxMessage:
     queue: str
     request_id: str | None
     created_at: datetime
+
+    @classmethod
+    def for_job(cls, job: Job, request_id: str | None, now: datetime) -> OutboxMessage:
+        """The message that sends ``job`` to its queue."""
+        return cls(
+            id=None,
+            job_id=job.id,
+            tenant_id=job.tenant_id,
+            job_type=job.type,
+            queue=job.queue,
+            request_id=request_id,
+            created_at=now,
+        )
 
 
 @dataclass(frozen=True, slots=True)

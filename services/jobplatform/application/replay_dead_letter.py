@@ -31,16 +31,6 @@ def replay_dead_letter(letter_id: uuid.UUID, uow_factory: UnitOfWorkFactory, clo
         job.updated_at = now
         uow.jobs.save(job)
         uow.dead_letters.mark_replayed(letter_id, now)
-        uow.outbox.add(
-            OutboxMessage(
-                id=None,
-                job_id=job.id,
-                tenant_id=job.tenant_id,
-                job_type=job.type,
-                queue=job.queue,
-                request_id=ctx.request_id or job.request_id,
-                created_at=now,
-            )
-        )
+        uow.outbox.add(OutboxMessage.for_job(job, ctx.request_id or job.request_id, now))
         uow.commit()
         return job

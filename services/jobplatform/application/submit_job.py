@@ -82,17 +82,7 @@ def submit_job(
                 updated_at=now,
             )
             uow.jobs.add(job)
-            uow.outbox.add(
-                OutboxMessage(
-                    id=None,
-                    job_id=job.id,
-                    tenant_id=ctx.tenant_id,
-                    job_type=job.type,
-                    queue=job.queue,
-                    request_id=ctx.request_id,
-                    created_at=now,
-                )
-            )
+            uow.outbox.add(OutboxMessage.for_job(job, ctx.request_id, now))
             try:
                 if cmd.idempotency_key is not None:
                     uow.idempotency.claim(
