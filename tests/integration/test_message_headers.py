@@ -37,7 +37,12 @@ def test_message_without_tenant_is_rejected_and_kept(
     reason, headers = wait_for(rejected, timeout=30, what="the rejection to be recorded")
     assert "tenant_id" in str(reason)
     assert headers["request_id"] == "no-tenant-req"
-    assert int(redis_client.hget("jobplatform:queue:default:stats", "rejected") or 0) >= 1
+    # The counter is written right after the rejection row: wait for it too.
+    wait_for(
+        lambda: int(redis_client.hget("jobplatform:queue:default:stats", "rejected") or 0) >= 1,
+        timeout=10,
+        what="the rejected counter",
+    )
     log = platform["default"].log_path.read_text()  # type: ignore[index]
     line = next(
         json.loads(x)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from devstack.wait import wait_for
 from support.jobs import submit, wait_status
 from support.tenants import SECRETS_USED, TenantFixture
 
@@ -17,9 +18,15 @@ FAILURE_FIELDS = ("tenant_id", "job_id", "request_id", "job_type", "attempt", "e
 def _lines(log_dir: Path) -> list[dict[str, object]]:
     found = []
     for path in log_dir.glob("*.log"):
-        for line in path.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
+        lines = path.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if not line.startswith("{"):
+                continue
+            try:
                 found.append(json.loads(line))
+            except ValueError:
+                if i != len(lines) - 1:  # only a line still being written may be cut short
+                    raise
     return found
 
 
@@ -39,6 +46,14 @@ def test_failures_are_logged_with_their_context_and_no_secret_leaks(
     # An Authorization header sent to a bad path is logged by nobody either.
     api.get("/v1/nowhere", headers=tenant.headers)
 
+    # The worker writes its failure line just after committing the state: wait for it.
+    wait_for(
+        lambda: any(
+            x.get("event") == "job_failed" and x.get("job_id") == failing for x in _lines(log_dir)
+        ),
+        timeout=10,
+        what="the failure line",
+    )
     lines = _lines(log_dir)
     failures = [x for x in lines if x.get("event") == "job_failed"]
     assert any(
