@@ -67,3 +67,34 @@ def test_a_tick_fired_twice_creates_one_job_per_tenant(container: Container) -> 
                 before=None,
             )
         assert len(jobs) == 1
+
+
+def test_standby_beat_takes_over_when_the_active_one_dies(database_url: str, log_dir: Path) -> None:
+    broker = RedisServer().start()
+    env = PlatformEnv(
+        database_url=database_url,
+        redis_url=broker.url,
+        log_dir=log_dir,
+        extra={
+            "JOBPLATFORM_PRUNE_SCHEDULE_SECONDS": "1",
+            "JOBPLATFORM_BEAT_LOCK_TIMEOUT_SECONDS": "3",
+        },
+    )
+    client = redis.Redis.from_url(broker.url)
+    beats = {name: start_beat(env, name) for name in ("beat-x", "beat-y")}
+
+    def origins() -> set[str]:
+        return {json.loads(m)["headers"]["origin"] for m in client.lrange("scheduled", 0, -1)}
+
+    try:
+        wait_for(lambda: client.llen("scheduled") >= 2, timeout=60, what="the first ticks")
+        (active_origin,) = origins()
+        active = next(b for b in beats.values() if active_origin.startswith(f"gen{b.pid}@"))
+        active.kill()
+        wait_for(lambda: len(origins()) == 2, timeout=60, what="the standby to fire")
+        assert all(b.alive() for b in beats.values() if b is not active)
+    finally:
+        for b in beats.values():
+            b.stop()
+        client.close()
+        broker.close()

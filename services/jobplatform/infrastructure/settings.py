@@ -22,6 +22,8 @@ class Settings(BaseModel):
     heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
     prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # A standby beat takes over this long after the active one stops renewing its lock.
+    beat_lock_timeout_seconds: int = Field(default=25, ge=2)
     # Payload field names masked in every log line, on top of the built-in list.
     sensitive_fields: list[str] = Field(default_factory=list)
     log_level: str = "INFO"

@@ -60,8 +60,9 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "beat_scheduler": "redbeat.RedBeatScheduler",
         "redbeat_redis_url": s.redis_url,
         "redbeat_key_prefix": "jobplatform:beat",
-        "beat_max_loop_interval": 5,
-        "redbeat_lock_timeout": 25,
+        # The lock is renewed every loop, so a loop must be shorter than the lock's lifetime.
+        "beat_max_loop_interval": max(1, min(5, s.beat_lock_timeout_seconds // 5)),
+        "redbeat_lock_timeout": s.beat_lock_timeout_seconds,
         "beat_schedule": {
             "prune-idempotency-keys": {
                 "task": SCHEDULE_FAN_OUT_TASK,
