@@ -118,29 +118,22 @@ def test_custom_resource_round_trip_with_status_subresource(cluster: AClusterMan
     assert created["spec"] == {"size": 3}
     assert "status" not in created  # the main resource ignores status writes
 
-    kubectl(
-        cluster,
-        "-n",
-        ns,
-        "patch",
-        "probe",
-        "p1",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps({"status": {"phase": "Ready"}}),
-    )
-    kubectl(
-        cluster,
-        "-n",
-        ns,
-        "patch",
-        "probe",
-        "p1",
-        "--type=merge",
-        "-p",
-        json.dumps({"spec": {"size": 5}, "status": {"phase": "Nope"}}),
-    )
+    def merge_patch(body: dict[str, object], *extra: str) -> None:
+        kubectl(
+            cluster,
+            "-n",
+            ns,
+            "patch",
+            "probe",
+            "p1",
+            "--type=merge",
+            *extra,
+            "-p",
+            json.dumps(body),
+        )
+
+    merge_patch({"status": {"phase": "Ready"}}, "--subresource=status")
+    merge_patch({"spec": {"size": 5}, "status": {"phase": "Nope"}})
     got = kubectl_json(cluster, "get", "probe", "p1", "-n", ns)
     assert got["spec"] == {"size": 5}
     assert got["status"] == {"phase": "Ready"}
