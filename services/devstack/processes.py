@@ -104,6 +104,7 @@ def start_worker(
     env: PlatformEnv, queues: str, concurrency: int = 1, name: str | None = None, **overrides: str
 ) -> PlatformProcess:
     name = name or f"worker-{queues.replace(',', '-')}-{free_port()}"
+    environ = env.environ(**overrides)
     proc = PlatformProcess(
         name,
         [
@@ -115,11 +116,11 @@ def start_worker(
             "--hostname",
             f"{name}@local",
         ],
-        env.environ(**overrides),
+        environ,
         env.log_dir,
     )
     # Ready means consuming: the heartbeat starts on Celery's worker_ready signal.
-    client = redis.Redis.from_url(env.environ(**overrides)["JOBPLATFORM_REDIS_URL"])
+    client = redis.Redis.from_url(environ["JOBPLATFORM_REDIS_URL"])
     try:
         wait_for(
             lambda: not proc.alive() or client.exists(worker_key(f"{name}@local")),
