@@ -6,13 +6,11 @@ from sqlalchemy import Engine, create_engine
 
 
 def make_engine(database_url: str, pool_size: int = 5, pre_ping: bool = True) -> Engine:
-    url = database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # The driver part of the URL is fixed by Settings (one validator), not here.
     # Pre-ping costs a round trip per checkout. Workers turn it off: a connection broken by a
     # Postgres restart fails one attempt, which is retried like any transient error.
     return create_engine(
-        url,
+        database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
