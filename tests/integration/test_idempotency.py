@@ -6,21 +6,18 @@ import concurrent.futures
 import time
 
 import httpx
-import psycopg
 import redis
 
 from devstack.processes import PlatformEnv, start_worker
 from devstack.wait import wait_for
 from jobplatform.domain.keys import tenant_key
+from support.as_tenant import connect_as, count_rows
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
 
 
 def _count_jobs(database_url: str, tenant: TenantFixture) -> int:
-    with psycopg.connect(database_url) as conn:
-        conn.execute("SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),))
-        row = conn.execute("SELECT count(*) FROM jobs").fetchone()
-        return int(row[0]) if row else 0
+    return count_rows(database_url, tenant, "jobs")
 
 
 def test_same_key_same_request_gives_one_job(
@@ -64,8 +61,7 @@ def test_expired_key_is_forgotten(
     container: object, tenant: TenantFixture, database_url: str, api: httpx.Client
 ) -> None:
     first = submit(api, tenant, "noop", {}, **{"Idempotency-Key": "old"}).json()["job_id"]
-    with psycopg.connect(database_url) as conn:
-        conn.execute("SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),))
+    with connect_as(database_url, tenant) as conn:
         conn.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'")
     again = submit(api, tenant, "noop", {}, **{"Idempotency-Key": "old"}).json()["job_id"]
     assert again != first
@@ -99,7 +95,17 @@ def test_worker_killed_mid_job_redelivers_and_the_effect_happens_once(
         wait_for(lambda: redis_client.llen(events) == 1, timeout=30, what="the effect")
         assert wait_status(api, tenant, job_id, "running")["attempts"] == 1
         victim.kill()  # SIGKILL to the worker and its pool children, mid-sleep
-        time.sleep(6.5)  # past the visibility timeout: the message is due for restore
+        # Wait until the killed worker's unacked message is older than the visibility
+        # timeout: then the next worker to start restores it.
+        wait_for(
+            lambda: (
+                0
+                < redis_client.zcard("unacked_index")
+                == redis_client.zcount("unacked_index", "-inf", time.time() - 6)
+            ),
+            timeout=30,
+            what="the unacked message to pass the visibility timeout",
+        )
         survivor = start_worker(env, "heavy", name="survivor")
         try:
             job = wait_status(api, tenant, job_id, "succeeded", timeout=60)
