@@ -86,9 +86,9 @@ authorizations = st.one_of(
     st.just("tenant"),
     st.just("none"),
     st.sampled_from(["Bearer nope", "Basic abc", "Bearer jpk_x_y"]),
-    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40).map(
-        lambda v: f"Bearer {v}"
-    ),
+    st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40
+    ).map(lambda v: f"Bearer {v}"),
 )
 
 
