@@ -52,7 +52,18 @@ def test_a_delay_is_positive_never_above_the_cap_and_jitter_at_most_halves_it(
     assert delay >= longest / 2
 
 
-@given(policy=policies, retries_done=st.integers(0, 30), a=st.integers(), b=st.integers())
+# Policies whose cap leaves room for a few doublings, so that "below the cap" is common.
+roomy_policies = st.builds(
+    lambda factor, extra, retries: RetryPolicy(
+        max_retries=retries, backoff_factor=factor, backoff_max=factor + extra
+    ),
+    st.floats(0.01, 10),
+    st.floats(0, 100_000),
+    st.integers(0, 20),
+)
+
+
+@given(policy=roomy_policies, retries_done=st.integers(0, 8), a=st.integers(), b=st.integers())
 def test_below_the_cap_a_retry_never_waits_less_than_the_one_before(
     policy: RetryPolicy, retries_done: int, a: int, b: int
 ) -> None:
