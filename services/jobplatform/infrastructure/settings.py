@@ -6,6 +6,7 @@ reads the environment, and no module passes values to another through it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -73,6 +74,14 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default: the process environment); see load_settings."""
+        if environ is None:
+            return load_settings()
+        given = {n: environ.get(f"JOBPLATFORM_{n.upper()}") for n in cls.model_fields}
+        return load_settings(**{k: v for k, v in given.items() if v is not None})
 
     @model_validator(mode="after")
     def _visibility_timeout_exceeds_time_limit(self) -> Settings:
