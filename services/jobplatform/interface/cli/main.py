@@ -102,6 +102,20 @@ def cmd_relay(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconciler(_: argparse.Namespace) -> int:
+    _logging("reconciler")
+    from prometheus_client import start_http_server
+
+    from jobplatform.infrastructure.container import container
+    from jobplatform.infrastructure.reconciler_loop import run_reconciler
+
+    c = container()
+    if c.settings.metrics_port:
+        start_http_server(c.settings.metrics_port)
+    run_reconciler(c)
+    return 0
+
+
 def cmd_beat(args: argparse.Namespace) -> int:
     os.environ["JOBPLATFORM_PROCESS"] = "beat"
     from prometheus_client import start_http_server
@@ -166,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--hostname", default=None)
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("relay", help="publish the outbox to the broker").set_defaults(func=cmd_relay)
+    sub.add_parser(
+        "reconciler", help="re-publish jobs whose progress stalled (safe to run several)"
+    ).set_defaults(func=cmd_reconciler)
     beat = sub.add_parser("beat", help="run the scheduler (one active at a time)")
     beat.add_argument("--schedule-file", default=None)
     beat.set_defaults(func=cmd_beat)
