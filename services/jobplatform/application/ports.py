@@ -27,6 +27,16 @@ class KeyAlreadyClaimed(Exception):
     """Another request claimed the same idempotency key first (a concurrent duplicate)."""
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached (down, restarting, or the connection broke). Nothing
+    was recorded by the failed statement; the caller retries later or answers 503."""
+
+    def __init__(self, reason: str, *, connection_invalidated: bool = False):
+        super().__init__(reason)
+        # The pooled connection was found dead and dropped: a new one may well work.
+        self.connection_invalidated = connection_invalidated
+
+
 class PublishError(Exception):
     """The broker could not take the message; it stays in the outbox."""
 

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobplatform.application.leases import renew_leases
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.metrics import DEPENDENCY_ERRORS, LEASES_RENEWED
 
@@ -38,7 +39,7 @@ class LeaseKeeper(threading.Thread):
             renewed = renew_leases(
                 self._c.uow_factory, self._c.clock, self._owner, ids, self._c.lease
             )
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, StoreUnavailable) as exc:
             DEPENDENCY_ERRORS.labels("lease-keeper").inc()
             log.warning("lease_renewal_failed", error_class=type(exc).__name__, jobs=len(ids))
             return 0

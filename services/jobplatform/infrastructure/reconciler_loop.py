@@ -8,6 +8,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.reconcile import reconcile_once
 from jobplatform.application.records import StallBounds
 from jobplatform.infrastructure.container import Container
@@ -36,7 +37,7 @@ def run_reconciler(c: Container, stop: threading.Event | None = None) -> None:
     while not stop.is_set():
         try:
             result = reconcile_once(c.uow_factory, marker, c.clock, bounds)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, StoreUnavailable) as exc:
             RECONCILER_ERRORS.inc()
             stop.wait(backoff.failed(exc))
             continue

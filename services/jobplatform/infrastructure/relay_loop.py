@@ -15,6 +15,7 @@ from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.relay_outbox import relay_once
 from jobplatform.infrastructure.celery.publisher import CeleryPublisher
 from jobplatform.infrastructure.container import Container
@@ -58,7 +59,7 @@ def run_relay(c: Container, app: Celery, stop: threading.Event | None = None) ->
                 if listener is None:
                     listener = _listen_connection(c.engine)
                 result = relay_once(c.uow_factory, publisher, c.clock)
-            except (SQLAlchemyError, psycopg.Error) as exc:
+            except (SQLAlchemyError, StoreUnavailable, psycopg.Error) as exc:
                 DEPENDENCY_ERRORS.labels("relay").inc()
                 _close(listener)
                 listener = None

@@ -79,6 +79,10 @@ def test_postgres_restart_strands_no_job_and_no_process_exits(
         timeout=60,
         what="the relay to notice the outage",
     )
+    refused = submit(api, tenant, "noop")
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert "unavailable" in refused.json()["detail"]
     stack.postgres.start()
 
     for job_id in ids:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
-from sqlalchemy.exc import DBAPIError
 
 from jobplatform.application import ports, tenant_context
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.records import RejectedMessage
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import repositories as repo
@@ -33,7 +33,7 @@ class _SqlTransaction:
             try:
                 self._conn.execute(scope, params)
                 return
-            except DBAPIError as exc:
+            except StoreUnavailable as exc:
                 self._conn.close()
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

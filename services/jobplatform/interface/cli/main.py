@@ -120,12 +120,13 @@ def cmd_beat(args: argparse.Namespace) -> int:
     os.environ["JOBPLATFORM_PROCESS"] = "beat"
     from prometheus_client import start_http_server
 
+    from jobplatform.infrastructure.beat_loop import run_beat
     from jobplatform.infrastructure.celery.app import app
 
     if _settings().metrics_port:
         start_http_server(_settings().metrics_port)
 
-    app.Beat(loglevel=_settings().log_level, schedule=args.schedule_file).run()
+    run_beat(app, _settings().log_level, args.schedule_file)
     return 0
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobplatform.application.errors import Conflict, IdempotencyConflict, InvalidPayload, NotFound
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.job_types.catalog import CATALOG, UnknownJobType
 
 log = structlog.get_logger("jobplatform.http")
@@ -80,6 +81,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _problem(404, "not found")
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Nothing was stored: the client may send the same request again (with the same
+        # Idempotency-Key, it cannot create a second job).
+        log.warning("http_store_unavailable", error_class=str(exc))
+        return _problem(
+            503, "the job store is unavailable; retry shortly", headers={"Retry-After": "1"}
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
