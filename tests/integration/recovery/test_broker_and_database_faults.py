@@ -7,6 +7,7 @@ import httpx
 import pytest
 import redis
 
+from devstack.processes import start_beat
 from devstack.wait import wait_for
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
@@ -95,3 +96,35 @@ def test_postgres_restart_strands_no_job_and_no_process_exits(
     # Work submitted after the restart flows through the same processes.
     late = _accept(api, tenant, "noop")
     assert wait_status(api, tenant, late, "succeeded")["attempts"] == 1
+
+
+def test_beat_and_workers_outlive_a_broker_restart(
+    stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture
+) -> None:
+    api, tenant = stack_api, stack_tenant
+    beat = start_beat(stack.env, "beat-restart", JOBPLATFORM_PRUNE_SCHEDULE_SECONDS="1")
+    stack.procs["beat"] = beat
+    stack.start("scheduled")  # runs beat's fan-out ticks and the jobs they create
+
+    def scheduled_jobs() -> int:
+        rows = stack.sql(
+            "SELECT count(*) FROM jobs WHERE tenant_id = %s AND type = %s",
+            str(tenant.id),
+            "maintenance.prune_idempotency_keys",
+        )
+        return int(rows[0][0])  # type: ignore[call-overload]
+
+    wait_for(lambda: scheduled_jobs() > 0, timeout=60, what="beat to fire")
+    stack.broker.stop()
+    wait_for(
+        lambda: b"dependency_unavailable" in beat.log_path.read_bytes(),
+        timeout=60,
+        what="beat to notice the broker is gone",
+    )
+    stack.broker.start()
+    fired_before = scheduled_jobs()
+    wait_for(lambda: scheduled_jobs() > fired_before, timeout=90, what="beat to fire again")
+    job_id = _accept(api, tenant, "noop")
+    assert wait_status(api, tenant, job_id, "succeeded")["attempts"] == 1
+    for name, proc in stack.procs.items():
+        assert proc.alive(), f"{name} exited: {proc.log_path.read_text()[-2000:]}"
