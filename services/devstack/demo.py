@@ -1,10 +1,10 @@
 """``make demo``: the whole platform on this machine, no cluster needed.
 
 Starts Redis and Postgres on loopback in a state directory, migrates, starts web, the outbox
-relay, one worker per queue and beat, creates a demo tenant and API key, submits sample jobs
-and prints where to look. It writes the settings that point the `jobplatform` CLI at it to a
-file it names, and restarts a platform process that dies, saying so. Ctrl-C stops everything
-it started.
+relay, the reconciler, one worker per queue and beat, creates a demo tenant and API key,
+submits sample jobs and prints where to look. It writes the settings that point the
+`jobplatform` CLI at it to a file it names, and restarts a platform process that dies,
+saying so. Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from devstack.processes import (
     PlatformEnv,
     PlatformProcess,
     start_beat,
+    start_reconciler,
     start_relay,
     start_web,
     start_worker,
@@ -78,10 +79,11 @@ def run(state_dir: Path, once: bool, port: int) -> int:
             log_dir=logs,
             extra={"JOBPLATFORM_PRUNE_SCHEDULE_SECONDS": "60"},
         )
-        _say("starting web, relay, workers and beat ...")
+        _say("starting web, relay, reconciler, workers and beat ...")
         web, base = start_web(env, port=port)
         procs.append(web)
         procs.append(start_relay(env, JOBPLATFORM_METRICS_PORT=str(metrics["relay"])))
+        procs.append(start_reconciler(env))
         for queue, concurrency in (("default", 2), ("heavy", 2), ("scheduled", 1)):
             procs.append(
                 start_worker(

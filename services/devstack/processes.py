@@ -113,6 +113,12 @@ def start_relay(env: PlatformEnv, **overrides: str) -> PlatformProcess:
     return PlatformProcess(f"relay-{free_port()}", ["relay"], env.environ(**overrides), env.log_dir)
 
 
+def start_reconciler(env: PlatformEnv, **overrides: str) -> PlatformProcess:
+    return PlatformProcess(
+        f"reconciler-{free_port()}", ["reconciler"], env.environ(**overrides), env.log_dir
+    )
+
+
 def start_worker(
     env: PlatformEnv, queues: str, concurrency: int = 1, name: str | None = None, **overrides: str
 ) -> PlatformProcess:

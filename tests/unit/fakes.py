@@ -16,7 +16,7 @@ from jobplatform.application.records import (
     OutboxMessage,
 )
 from jobplatform.domain.job import Job
-from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.job_status import STARTABLE, JobStatus
 from jobplatform.domain.tenant import TenantId
 
 
@@ -58,20 +58,33 @@ class FakeUow(ports.UnitOfWork):
             def save(self, job: Job) -> None:
                 pending.append(lambda: s.jobs.__setitem__(job.id, replace(job)))
 
-            def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
+            def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
+                held = self.get(job.id)
+                if held is None or held.status is not JobStatus.RUNNING:
+                    return False
+                if held.attempts != attempt.attempt:
+                    return False
+                job.lease_owner = job.lease_expires_at = None
                 self.save(job)
                 pending.append(lambda: s.attempts.append(attempt))
+                return True
 
             def start_attempt(
-                self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+                self, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
             ) -> Job | None:
                 job = self.get(job_id)
-                if job is None or job.status not in runnable:
+                if job is None:
+                    return None
+                leased = job.lease_expires_at is not None and job.lease_expires_at >= now
+                if job.status not in STARTABLE and not (
+                    job.status is JobStatus.RUNNING and not leased
+                ):
                     return None
                 job.attempts += 1
                 job.status = JobStatus.RUNNING
                 job.started_at = job.started_at or now
                 job.updated_at = now
+                job.lease_owner, job.lease_expires_at = owner, lease_until
                 self.save(job)
                 return job
 

@@ -40,7 +40,7 @@ def test_nothing_happens_without_a_tenant_context(world: tuple) -> None:
     with pytest.raises(MissingTenantContext):
         submit_job(SubmitJob("noop", {}), uow, clock, TTL)
     with pytest.raises(MissingTenantContext):
-        runner.run(uuid.uuid4())
+        runner.run(uuid.uuid4(), "worker@test")
 
 
 def test_invalid_payload_stores_nothing(world: tuple) -> None:
@@ -87,7 +87,7 @@ def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) 
         ).job
         outcomes = []
         for _ in range(10):
-            result = runner.run(job.id)
+            result = runner.run(job.id, "worker@test")
             outcomes.append(result.outcome)
             if result.outcome is not Outcome.RETRY:
                 break
@@ -105,7 +105,7 @@ def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) 
     assert len(uow.store.letters) == int(final.status is JobStatus.DEAD)
     # A finished job delivered again is skipped, not run a second time.
     with as_tenant(tenant):
-        assert runner.run(job.id).outcome is Outcome.SKIPPED
+        assert runner.run(job.id, "worker@test").outcome is Outcome.SKIPPED
 
 
 def test_use_cases_open_units_of_work_only_for_the_bound_tenant(world: tuple) -> None:
@@ -115,9 +115,9 @@ def test_use_cases_open_units_of_work_only_for_the_bound_tenant(world: tuple) ->
     tenant, other = TenantId(uuid.uuid4()), TenantId(uuid.uuid4())
     with as_tenant(tenant):
         job = submit_job(SubmitJob("diagnostic", {"emit_event": True}), uow, clock, TTL).job
-        assert runner.run(job.id).outcome is Outcome.SUCCEEDED
+        assert runner.run(job.id, "worker@test").outcome is Outcome.SUCCEEDED
     with as_tenant(other):
-        runner.run(job.id)
+        runner.run(job.id, "worker@test")
     assert uow.opened_for.count(other) >= 1
     assert set(uow.opened_for) == {tenant, other}
     assert [e[0] for e in events.emitted] == [tenant]
@@ -143,7 +143,7 @@ def test_effect_runs_once_across_deliveries(world: tuple) -> None:
         job = submit_job(
             SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}), uow, clock, TTL
         ).job
-        while runner.run(job.id).outcome is Outcome.RETRY:
+        while runner.run(job.id, "worker@test").outcome is Outcome.RETRY:
             pass
     assert len(events.emitted) == 1
 
@@ -152,14 +152,14 @@ def test_replay_gives_a_fresh_retry_budget_once(world: tuple) -> None:
     uow, clock, _, runner = world
     with as_tenant(TenantId(uuid.uuid4())):
         job = submit_job(SubmitJob("diagnostic", {"fail_times": 5}), uow, clock, TTL).job
-        while runner.run(job.id).outcome is Outcome.RETRY:
+        while runner.run(job.id, "worker@test").outcome is Outcome.RETRY:
             pass
         (letter,) = uow.store.letters.values()
         replay_dead_letter(letter.id, uow, clock)
         with pytest.raises(AlreadyReplayed):
             replay_dead_letter(letter.id, uow, clock)
-        outcomes = [runner.run(job.id).outcome]
+        outcomes = [runner.run(job.id, "worker@test").outcome]
         while outcomes[-1] is Outcome.RETRY:
-            outcomes.append(runner.run(job.id).outcome)
+            outcomes.append(runner.run(job.id, "worker@test").outcome)
     assert outcomes == [Outcome.RETRY, Outcome.SUCCEEDED]  # attempts 5 fails, 6 succeeds
     assert uow.store.jobs[job.id].attempts == 6

@@ -15,6 +15,8 @@ from jobplatform.application.records import (
     IdempotencyRecord,
     OutboxMessage,
     RejectedMessage,
+    StallBounds,
+    StalledJob,
 )
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
@@ -23,6 +25,16 @@ from jobplatform.domain.tenant import TenantId
 
 class KeyAlreadyClaimed(Exception):
     """Another request claimed the same idempotency key first (a concurrent duplicate)."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (down, restarting, or the connection broke). Nothing
+    was recorded by the failed statement; the caller retries later or answers 503."""
+
+    def __init__(self, reason: str, *, connection_invalidated: bool = False):
+        super().__init__(reason)
+        # The pooled connection was found dead and dropped: a new one may well work.
+        self.connection_invalidated = connection_invalidated
 
 
 class PublishError(Exception):
@@ -41,14 +53,16 @@ class JobRepository(abc.ABC):
 
     @abc.abstractmethod
     def start_attempt(
-        self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+        self, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
     ) -> Job | None:
-        """Atomically move a runnable job to running with one more attempt; None if the job
-        is not in scope or not in one of the ``runnable`` states."""
+        """Atomically move a startable job (queued, retrying, or running with an expired
+        lease) to running with one more attempt and a lease for ``owner``; None if the job is
+        not in scope, finished, or running under a live lease (a duplicate delivery)."""
 
     @abc.abstractmethod
-    def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
-        """Save the job's new state and the finished attempt together."""
+    def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
+        """Save the job's new state and the finished attempt together, and release the lease.
+        False if the run no longer holds the attempt (another run took the job over)."""
 
     @abc.abstractmethod
     def list(
@@ -154,10 +168,30 @@ class UnitOfWorkFactory(abc.ABC):
         """Cross-tenant work: the outbox relay and the scheduler only."""
 
 
+class Recovery(abc.ABC):
+    """Cross-tenant bookkeeping that keeps every accepted job moving: leases and stalls."""
+
+    @abc.abstractmethod
+    def renew_leases(self, job_ids: Sequence[uuid.UUID], owner: str, until: datetime) -> int:
+        """Extend the leases ``owner`` holds on these running jobs; the number renewed."""
+
+    @abc.abstractmethod
+    def find_stalled(
+        self, now: datetime, bounds: StallBounds, broker_lost: bool, limit: int
+    ) -> Sequence[StalledJob]:
+        """Lock up to ``limit`` in-flight jobs that made no progress within ``bounds`` (all
+        in-flight jobs not held by a live lease when ``broker_lost``), skipping locked ones."""
+
+    @abc.abstractmethod
+    def mark_redispatched(self, job_ids: Sequence[uuid.UUID], now: datetime) -> None: ...
+
+
 class SystemUnitOfWork(Transaction):
-    """A cross-tenant transaction: the outbox relay, the scheduler, rejected messages."""
+    """A cross-tenant transaction: the outbox relay, the scheduler, the reconciler, rejected
+    messages."""
 
     outbox: OutboxRepository
+    recovery: Recovery
 
     @abc.abstractmethod
     def tenant_ids(self) -> Sequence[TenantId]: ...
@@ -170,6 +204,16 @@ class Publisher(abc.ABC):
     @abc.abstractmethod
     def publish(self, message: OutboxMessage) -> None:
         """Hand the message to the broker; raise PublishError when it cannot."""
+
+
+class BrokerMarker(abc.ABC):
+    """A marker kept in the broker: when it is gone, the broker lost its data (a restart
+    without persistence, a failover to an empty replica, a flush) and with it every message."""
+
+    @abc.abstractmethod
+    def lost_since_last_check(self) -> bool | None:
+        """Set the marker; True if it was missing (the broker's messages are gone), None if
+        the broker cannot be reached (nothing can be said)."""
 
 
 class EventSink(abc.ABC):

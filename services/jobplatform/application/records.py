@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
 
 
@@ -21,9 +22,17 @@ class OutboxMessage:
     queue: str
     request_id: str | None
     created_at: datetime
+    # The broker holds the message until then (a re-published retry keeps its due time).
+    not_before: datetime | None = None
 
     @classmethod
-    def for_job(cls, job: Job, request_id: str | None, now: datetime) -> OutboxMessage:
+    def for_job(
+        cls,
+        job: Job,
+        request_id: str | None,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> OutboxMessage:
         """The message that sends ``job`` to its queue."""
         return cls(
             id=None,
@@ -33,6 +42,7 @@ class OutboxMessage:
             queue=job.queue,
             request_id=request_id,
             created_at=now,
+            not_before=not_before,
         )
 
 
@@ -77,3 +87,24 @@ class RejectedMessage:
     job_id: str | None
     reason: str
     headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StallBounds:
+    """How long a job may make no progress before the reconciler publishes it again."""
+
+    # Queued and published this long ago without starting (doubled after each re-publish).
+    queued_after: timedelta
+    # Retrying this long past its due time.
+    retry_grace: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class StalledJob:
+    id: uuid.UUID
+    tenant_id: TenantId
+    type: str
+    queue: str
+    request_id: str | None
+    status: JobStatus
+    next_attempt_at: datetime | None

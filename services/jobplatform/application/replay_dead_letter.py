@@ -28,7 +28,8 @@ def replay_dead_letter(letter_id: uuid.UUID, uow_factory: UnitOfWorkFactory, clo
         job.status = JobStatus.QUEUED
         job.attempts_before_series = job.attempts
         job.finished_at = None
-        job.updated_at = now
+        job.updated_at = job.dispatched_at = now
+        job.redispatches = 0
         uow.jobs.save(job)
         uow.dead_letters.mark_replayed(letter_id, now)
         uow.outbox.add(OutboxMessage.for_job(job, ctx.request_id or job.request_id, now))

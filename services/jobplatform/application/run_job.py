@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import structlog
@@ -18,7 +18,7 @@ from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
 from jobplatform.application.records import AttemptRecord, DeadLetter
 from jobplatform.domain.errors import NonRetryableError, RetryableError, error_class_name
 from jobplatform.domain.job import Job
-from jobplatform.domain.job_status import RUNNABLE, JobStatus
+from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.catalog import job_type
 
 log = structlog.get_logger("jobplatform.run_job")
@@ -46,12 +46,20 @@ class JobRunner:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     events: EventSink
+    # How long a run holds its job without renewal; the worker renews it while the run lasts,
+    # so it only runs out when the worker is gone.
+    lease: timedelta = timedelta(seconds=30)
     rng: random.Random | None = None
 
-    def run(self, job_id: uuid.UUID) -> RunResult:
-        """Run the job once. Safe to call again for the same job: terminal jobs are skipped."""
+    def run(self, job_id: uuid.UUID, owner: str) -> RunResult:
+        """Run the job once for the worker ``owner``. Safe to call again for the same job:
+        finished jobs and jobs another live run holds are skipped.
+
+        A failure to read or record the job's state (the database is unreachable) raises, so
+        the caller keeps the message for another delivery instead of dropping it.
+        """
         ctx = tenant_context.require()
-        job = self._start(job_id)
+        job = self._start(job_id, owner)
         if job is None:
             return RunResult(Outcome.SKIPPED)
         started = self.clock.now()
@@ -71,11 +79,12 @@ class JobRunner:
             error = exc
         return self._finish(job, started, error)
 
-    def _start(self, job_id: uuid.UUID) -> Job | None:
+    def _start(self, job_id: uuid.UUID, owner: str) -> Job | None:
+        now = self.clock.now()
         with self.uow_factory.for_current_tenant() as uow:
-            job = uow.jobs.start_attempt(job_id, RUNNABLE, self.clock.now())
+            job = uow.jobs.start_attempt(job_id, now, owner, now + self.lease)
             if job is None:
-                # Unknown in this tenant's scope, or a duplicate delivery of a finished job.
+                # Unknown in this tenant's scope, finished, or held by a live run: a duplicate.
                 log.info("job_skipped", job_id=str(job_id))
                 return None
             uow.commit()
@@ -96,6 +105,7 @@ class JobRunner:
             if spec.retry_policy.may_retry(job.retries_done):
                 job.status = JobStatus.RETRYING
                 delay = spec.retry_policy.delay(job.retries_done, self.rng)
+                job.next_attempt_at = now + timedelta(seconds=delay)
             else:
                 job.status = JobStatus.DEAD
         if job.status.is_terminal:
@@ -107,7 +117,7 @@ class JobRunner:
             JobStatus.DEAD: Outcome.DEAD,
         }[job.status]
         with self.uow_factory.for_current_tenant() as uow:
-            uow.jobs.record_attempt(
+            recorded = uow.jobs.record_attempt(
                 job,
                 AttemptRecord(
                     job_id=job.id,
@@ -120,6 +130,11 @@ class JobRunner:
                     retry_delay=delay,
                 ),
             )
+            if not recorded:
+                # This run's lease ran out and another run took the job over: its outcome is
+                # the one that counts. (Effects are guarded by the ledger either way.)
+                log.warning("job_run_superseded", job_id=str(job.id), attempt=job.attempts)
+                return RunResult(Outcome.SKIPPED, job_type=job.type, attempt=job.attempts)
             if job.status is JobStatus.DEAD:
                 uow.dead_letters.add(
                     DeadLetter(

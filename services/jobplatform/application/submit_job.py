@@ -82,6 +82,7 @@ def submit_job(
                 request_id=ctx.request_id,
                 created_at=now,
                 updated_at=now,
+                dispatched_at=now,
             )
             uow.jobs.add(job)
             uow.outbox.add(OutboxMessage.for_job(job, ctx.request_id, now))

@@ -28,6 +28,14 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error_class: str | None = None
+    # The worker whose run holds the job, and until when (renewed while the run lasts).
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    # When a retrying job is due again.
+    next_attempt_at: datetime | None = None
+    # When a message was last queued for the job, and how often it was re-published since.
+    dispatched_at: datetime | None = None
+    redispatches: int = 0
 
     @property
     def retries_done(self) -> int:

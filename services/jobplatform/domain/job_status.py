@@ -20,6 +20,9 @@ class JobStatus(StrEnum):
 
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.DEAD})
 
-# A job may start running from queued or retrying, and from running again when a worker died
-# mid-job and the message was delivered once more.
-RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.RETRYING, JobStatus.RUNNING})
+# A job may start from queued or retrying. A running job starts again only once its lease has
+# expired (its worker died): a delivery while the lease is live is a duplicate and is dropped.
+STARTABLE = frozenset({JobStatus.QUEUED, JobStatus.RETRYING})
+
+# States in which work should be happening: the reconciler watches jobs in these.
+IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.RETRYING, JobStatus.RUNNING})

@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import cached_property
 
 import redis
+from redis import Redis
 from sqlalchemy import Engine
 
 from jobplatform.application.run_job import JobRunner
@@ -45,8 +46,22 @@ class Container:
         return SqlTenantDirectory(self.engine)
 
     @cached_property
+    def events_redis(self) -> Redis[bytes]:
+        url = self.settings.events_redis_url
+        return self.redis if url is None else make_redis(url)
+
+    @cached_property
     def runner(self) -> JobRunner:
-        return JobRunner(self.uow_factory, self.clock, RedisEventSink(self.redis))
+        return JobRunner(
+            self.uow_factory,
+            self.clock,
+            RedisEventSink(self.events_redis),
+            lease=self.lease,
+        )
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.lease_seconds)
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -60,6 +75,8 @@ class Container:
             self.engine.dispose()
         if "redis" in self.__dict__:
             self.redis.close()
+        if "events_redis" in self.__dict__:
+            self.events_redis.close()
 
 
 _container: Container | None = None

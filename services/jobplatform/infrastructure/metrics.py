@@ -50,3 +50,22 @@ MESSAGES_PUBLISHED = Counter(
     "retries and child tasks).",
     ["task"],
 )
+REDISPATCHED_JOBS = Counter(
+    "jobplatform_reconciler_redispatched_total",
+    "Stalled jobs the reconciler published again, by why they stalled (queued_stalled, "
+    "retry_overdue, lease_expired, broker_lost).",
+    ["reason"],
+)
+RECONCILER_ERRORS = Counter(
+    "jobplatform_reconciler_errors_total",
+    "Reconciler passes that failed (database unreachable); the pass is retried with backoff.",
+)
+LEASES_RENEWED = Counter(
+    "jobplatform_leases_renewed_total",
+    "Leases of running jobs renewed by their worker.",
+)
+DEPENDENCY_ERRORS = Counter(
+    "jobplatform_dependency_errors_total",
+    "Times a long-running process found Redis or Postgres unreachable and backed off.",
+    ["process"],
+)

@@ -1,55 +1,87 @@
-"""The outbox relay process: wakes on Postgres NOTIFY (or its poll interval), publishes."""
+"""The outbox relay process: wakes on Postgres NOTIFY (or its poll interval), publishes.
+
+It outlives a Postgres restart (reconnects with backoff, LISTEN included) and a broker outage
+(rows stay in the outbox until the broker is back).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import psycopg
 import structlog
 from celery import Celery
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.relay_outbox import relay_once
 from jobplatform.infrastructure.celery.publisher import CeleryPublisher
 from jobplatform.infrastructure.container import Container
-from jobplatform.infrastructure.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from jobplatform.infrastructure.metrics import (
+    DEPENDENCY_ERRORS,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_PUBLISHED,
+)
+from jobplatform.infrastructure.retry_backoff import Backoff
 
 log = structlog.get_logger("jobplatform.relay")
 CHANNEL = "jobplatform_outbox"
 
+Listener = psycopg.Connection[tuple[object, ...]]
 
-def _listen_connection(engine: Engine) -> psycopg.Connection[tuple[object, ...]]:
+
+def _listen_connection(engine: Engine) -> Listener:
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = psycopg.connect(url, autocommit=True)
+    conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
     conn.execute(f"LISTEN {CHANNEL}")
     return conn
+
+
+def _close(listener: Listener | None) -> None:
+    if listener is not None:
+        with contextlib.suppress(psycopg.Error):
+            listener.close()
 
 
 def run_relay(c: Container, app: Celery, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     publisher = CeleryPublisher(app)
     poll = c.settings.relay_poll_seconds
-    backoff = 0.0
-    listener = _listen_connection(c.engine)
+    database = Backoff("relay", log)
+    broker = Backoff("relay", log)
+    listener: Listener | None = None
     log.info("relay_started", poll_seconds=poll)
     try:
         while not stop.is_set():
-            result = relay_once(c.uow_factory, publisher, c.clock)
+            try:
+                if listener is None:
+                    listener = _listen_connection(c.engine)
+                result = relay_once(c.uow_factory, publisher, c.clock)
+            except (SQLAlchemyError, StoreUnavailable, psycopg.Error) as exc:
+                DEPENDENCY_ERRORS.labels("relay").inc()
+                _close(listener)
+                listener = None
+                stop.wait(database.failed(exc))
+                continue
+            database.recovered()
             OUTBOX_PUBLISHED.inc(result.published)
             if result.broker_down:
                 OUTBOX_PUBLISH_FAILURES.inc()
-                backoff = min(5.0, max(0.2, backoff * 2))
-                stop.wait(backoff)
+                stop.wait(broker.failed(ConnectionError("broker unreachable")))
                 continue
-            if backoff:
-                log.info("relay_broker_back")
-            backoff = 0.0
+            broker.recovered()
             if result.published:
                 continue  # there may be more right behind this batch
             # Nothing left: sleep until a commit notifies us, or the poll interval passes.
             # Notifications that pile up meanwhile only cause cheap empty passes.
-            for _ in listener.notifies(timeout=poll, stop_after=1):
-                pass
+            try:
+                for _ in listener.notifies(timeout=poll, stop_after=1):
+                    pass
+            except psycopg.Error:
+                _close(listener)
+                listener = None  # the next pass reconnects (and backs off if it must)
     finally:
-        listener.close()
+        _close(listener)
         log.info("relay_stopped")

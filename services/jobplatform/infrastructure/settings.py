@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-ProcessRole = Literal["web", "worker", "relay", "beat", "migrate", "cli"]
+ProcessRole = Literal["web", "worker", "relay", "reconciler", "beat", "migrate", "cli"]
 
 
 class InvalidSettings(ValueError):
@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     soft_shutdown_timeout_seconds: float = Field(default=60.0, ge=0)
     heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
+    # A running job's lease: renewed by its worker every third of it, so it runs out only when
+    # the worker is gone; the job is then taken over within about this long.
+    lease_seconds: float = Field(default=30.0, gt=0)
+    # The reconciler's pass interval and the bounds past which it re-publishes a stalled job.
+    reconciler_interval_seconds: float = Field(default=5.0, gt=0)
+    reconciler_queued_after_seconds: float = Field(default=300.0, gt=0)
+    reconciler_retry_grace_seconds: float = Field(default=60.0, gt=0)
+    # Where jobs' tenant events go; the broker's Redis when unset.
+    events_redis_url: str | None = None
     prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
     # A standby beat takes over this long after the active one stops renewing its lock.
     beat_lock_timeout_seconds: int = Field(default=25, ge=2)

@@ -31,6 +31,8 @@ class CeleryPublisher(Publisher):
                 routing_key=message.queue,
                 task_id=str(message.job_id),
                 headers=headers,
+                # A re-published retry keeps its due time; the worker holds it until then.
+                eta=message.not_before,
                 retry=False,
             )
         except (kombu.exceptions.OperationalError, redis.RedisError, OSError) as exc:

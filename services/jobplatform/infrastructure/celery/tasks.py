@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from typing import Any
 
+import structlog
 from celery import shared_task
 
 from jobplatform.application.run_job import Outcome
@@ -14,11 +16,31 @@ from jobplatform.infrastructure.celery.config import RUN_JOB_TASK, SCHEDULE_FAN_
 from jobplatform.infrastructure.celery.outcomes import record_outcome
 from jobplatform.infrastructure.celery.tenant_task import TenantTask, message_headers
 from jobplatform.infrastructure.container import container
+from jobplatform.infrastructure.metrics import DEPENDENCY_ERRORS
+
+log = structlog.get_logger("jobplatform.worker")
+
+# Waits before delivering again a job whose state could not be read or written.
+STATE_RETRY_FIRST, STATE_RETRY_CAP = 1.0, 30.0
 
 
 @shared_task(bind=True, base=TenantTask, name=RUN_JOB_TASK)
 def run_job(self: Any, job_id: str) -> None:
-    result = container().runner.run(uuid.UUID(job_id))
+    job = uuid.UUID(job_id)
+    try:
+        result = container().runner.run(job, owner=self.request.hostname or "unknown")
+    except Exception as exc:
+        # The job's state could not be read or recorded (the database is unreachable, or a
+        # connection broke mid-way). Never ack such a message: publish it again after a
+        # backoff, with the same id and headers. Celery's retry cap is lifted: the job's own
+        # retry budget lives in Postgres and is untouched by this.
+        DEPENDENCY_ERRORS.labels("worker").inc()
+        delay = min(STATE_RETRY_CAP, STATE_RETRY_FIRST * 2 ** min(self.request.retries, 8))
+        delay *= random.uniform(0.5, 1.0)
+        log.warning(
+            "job_state_unavailable", error_class=type(exc).__name__, retry_in=round(delay, 2)
+        )
+        raise self.retry(countdown=delay, max_retries=None, exc=exc) from exc
     queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
     record_outcome(result, queue)
     if result.outcome is Outcome.RETRY:

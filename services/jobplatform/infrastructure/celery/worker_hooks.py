@@ -14,6 +14,7 @@ from celery.signals import (
 from celery.worker import state as worker_state
 
 from jobplatform.infrastructure.container import container, reset_container
+from jobplatform.infrastructure.lease_keeper import LeaseKeeper
 from jobplatform.infrastructure.logging_setup import configure_logging
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
 from jobplatform.infrastructure.settings import settings
@@ -40,6 +41,11 @@ def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
     _worker["queues"] = sorted(instance.app.amqp.queues.consume_from.keys())
 
 
+def _running_job_ids() -> list[str]:
+    # Copied first: the consumer thread changes the set while we read it.
+    return [r.id for r in list(worker_state.active_requests)]
+
+
 def _state() -> WorkerState:
     active = len(worker_state.active_requests)
     return WorkerState(active=active, reserved=max(0, len(worker_state.reserved_requests) - active))
@@ -59,6 +65,9 @@ def _start_heartbeat(**_: Any) -> None:
     )
     thread.start()
     _worker["heartbeat"] = thread
+    keeper = LeaseKeeper(container(), _worker["hostname"], _running_job_ids)
+    keeper.start()
+    _worker["lease_keeper"] = keeper
     port = settings().metrics_port
     if port:
         from prometheus_client import CollectorRegistry, multiprocess, start_http_server
@@ -70,6 +79,7 @@ def _start_heartbeat(**_: Any) -> None:
 
 @worker_shutdown.connect
 def _stop_heartbeat(**_: Any) -> None:
-    thread = _worker.pop("heartbeat", None)
-    if thread is not None:
-        thread.stop()
+    for name in ("heartbeat", "lease_keeper"):
+        thread = _worker.pop(name, None)
+        if thread is not None:
+            thread.stop()

@@ -7,27 +7,38 @@ once per connection and each is one round trip.
 
 from sqlalchemy import text
 
-# Runnable -> running with one more attempt; the row lock is the UPDATE's own.
+# Queued or retrying -> running with one more attempt and a lease for this worker. A running
+# job is taken over only once its lease has expired (its worker died); a delivery while the
+# lease is live is a duplicate and gets no row. The row lock is the UPDATE's own, so of two
+# concurrent deliveries exactly one wins.
 START_ATTEMPT = text("""
 UPDATE jobs
    SET attempts = attempts + 1, status = 'running',
-       started_at = COALESCE(started_at, :now), updated_at = :now
- WHERE id = :id AND tenant_id = :tenant AND status = ANY(:runnable)
+       started_at = COALESCE(started_at, :now), updated_at = :now,
+       lease_owner = :owner, lease_expires_at = :lease_until, next_attempt_at = NULL
+ WHERE id = :id AND tenant_id = :tenant
+   AND (status IN ('queued', 'retrying')
+        OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < :now)))
 RETURNING *
 """)
 
-# The attempt's outcome on the job row and in the attempt log, in one statement. A redelivery
-# after a crash can finish the same attempt number twice: the first record is kept.
+# The attempt's outcome on the job row and in the attempt log, in one statement. Only the run
+# that still holds the attempt may record it: a run whose lease expired and whose job was
+# taken over by another worker records nothing (``recorded`` is 0).
 RECORD_ATTEMPT = text("""
 WITH saved AS (
   UPDATE jobs
      SET status = :status, error_class = :error_class, updated_at = :now,
-         finished_at = :finished_at
-   WHERE id = :id AND tenant_id = :tenant
+         finished_at = :finished_at, next_attempt_at = :next_attempt_at,
+         lease_owner = NULL, lease_expires_at = NULL
+   WHERE id = :id AND tenant_id = :tenant AND status = 'running' AND attempts = :attempt
   RETURNING id
+), logged AS (
+  INSERT INTO job_attempts (job_id, attempt, tenant_id, started_at, finished_at, outcome,
+                            error_class, retry_delay)
+  SELECT id, :attempt, :tenant, :started, :ended, :outcome, :error_class, :retry_delay
+    FROM saved
+  ON CONFLICT DO NOTHING
 )
-INSERT INTO job_attempts (job_id, attempt, tenant_id, started_at, finished_at, outcome,
-                          error_class, retry_delay)
-SELECT id, :attempt, :tenant, :started, :ended, :outcome, :error_class, :retry_delay FROM saved
-ON CONFLICT DO NOTHING
+SELECT count(*) AS recorded FROM saved
 """)

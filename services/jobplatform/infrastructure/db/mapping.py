@@ -29,6 +29,11 @@ def job_from_row(row: Row[Any]) -> Job:
         started_at=m["started_at"],
         finished_at=m["finished_at"],
         error_class=m["error_class"],
+        lease_owner=m["lease_owner"],
+        lease_expires_at=m["lease_expires_at"],
+        next_attempt_at=m["next_attempt_at"],
+        dispatched_at=m["dispatched_at"],
+        redispatches=m["redispatches"],
     )
 
 
@@ -48,6 +53,11 @@ def job_to_values(job: Job) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+        "lease_owner": job.lease_owner,
+        "lease_expires_at": job.lease_expires_at,
+        "next_attempt_at": job.next_attempt_at,
+        "dispatched_at": job.dispatched_at or job.updated_at,
+        "redispatches": job.redispatches,
     }
 
 
@@ -61,6 +71,7 @@ def outbox_from_row(row: Row[Any]) -> OutboxMessage:
         queue=m["queue"],
         request_id=m["request_id"],
         created_at=m["created_at"],
+        not_before=m["not_before"],
     )
 
 

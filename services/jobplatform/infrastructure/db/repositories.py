@@ -48,7 +48,7 @@ class SqlJobs(ports.JobRepository):
         )
 
     def start_attempt(
-        self, job_id: uuid.UUID, runnable: frozenset[JobStatus], now: datetime
+        self, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
     ) -> Job | None:
         row = self._c.execute(
             hot_path.START_ATTEMPT,
@@ -56,13 +56,14 @@ class SqlJobs(ports.JobRepository):
                 "id": job_id,
                 "tenant": self._tenant,
                 "now": now,
-                "runnable": [s.value for s in runnable],
+                "owner": owner,
+                "lease_until": lease_until,
             },
         ).first()
         return None if row is None else mapping.job_from_row(row)
 
-    def record_attempt(self, job: Job, attempt: AttemptRecord) -> None:
-        self._c.execute(
+    def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
+        recorded = self._c.execute(
             hot_path.RECORD_ATTEMPT,
             {
                 "id": job.id,
@@ -71,13 +72,15 @@ class SqlJobs(ports.JobRepository):
                 "error_class": job.error_class,
                 "now": job.updated_at,
                 "finished_at": job.finished_at,
+                "next_attempt_at": job.next_attempt_at,
                 "attempt": attempt.attempt,
                 "started": attempt.started_at,
                 "ended": attempt.finished_at,
                 "outcome": attempt.outcome,
                 "retry_delay": attempt.retry_delay,
             },
-        )
+        ).scalar_one()
+        return bool(recorded)
 
     def list(
         self,
@@ -111,6 +114,7 @@ class SqlOutbox(ports.OutboxRepository):
                 queue=message.queue,
                 request_id=message.request_id,
                 created_at=message.created_at,
+                not_before=message.not_before,
             )
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -55,8 +56,19 @@ jobs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
+    Column("lease_owner", String(255)),
+    Column("lease_expires_at", DateTime(timezone=True)),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("dispatched_at", DateTime(timezone=True), nullable=False),
+    Column("redispatches", Integer, nullable=False, server_default="0"),
     Index("ix_jobs_tenant_created", "tenant_id", "created_at", "id"),
     Index("ix_jobs_tenant_status", "tenant_id", "status"),
+    Index(
+        "ix_jobs_in_flight",
+        "status",
+        "dispatched_at",
+        postgresql_where=text("status IN ('queued', 'running', 'retrying')"),
+    ),
 )
 
 outbox = Table(
@@ -70,7 +82,9 @@ outbox = Table(
     Column("request_id", String(128)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
+    Column("not_before", DateTime(timezone=True)),
     Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
+    Index("ix_outbox_unpublished_job", "job_id", postgresql_where=text("published_at IS NULL")),
 )
 
 idempotency_keys = Table(

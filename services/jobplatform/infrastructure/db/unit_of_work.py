@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
 from jobplatform.application import ports, tenant_context
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.records import RejectedMessage
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
+from jobplatform.infrastructure.db.recovery import SqlRecovery
 
 _SET_TENANT = text("SELECT set_config('jobplatform.tenant_id', :tenant, true)")
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
@@ -20,9 +23,20 @@ _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
 class _SqlTransaction:
     """A pooled connection with one open transaction; closing returns it to the pool."""
 
-    def __init__(self, engine: Engine):
-        self._conn: Connection = engine.connect()
-        self._tx = self._conn.begin()
+    def __init__(self, engine: Engine, scope: TextClause, params: dict[str, Any]):
+        # A pooled connection can be dead without the pool knowing (the server restarted).
+        # The scope statement is the first on the connection: if it finds the connection
+        # gone, SQLAlchemy invalidates the pool and one more try gets a fresh connection.
+        for attempt in (1, 2):
+            self._conn: Connection = engine.connect()
+            self._tx = self._conn.begin()
+            try:
+                self._conn.execute(scope, params)
+                return
+            except StoreUnavailable as exc:
+                self._conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
 
     def commit(self) -> None:
         self._tx.commit()
@@ -36,9 +50,8 @@ class _SqlTransaction:
 
 class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
     def __init__(self, engine: Engine, tenant: TenantId):
-        super().__init__(engine)
         # Transaction-local: row-level security sees only this tenant until commit/rollback.
-        self._conn.execute(_SET_TENANT, {"tenant": str(tenant)})
+        super().__init__(engine, _SET_TENANT, {"tenant": str(tenant)})
         self.jobs = repo.SqlJobs(self._conn, tenant)
         self.outbox = repo.SqlOutbox(self._conn)
         self.idempotency = repo.SqlIdempotencyKeys(self._conn, tenant)
@@ -49,9 +62,9 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
 
 class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
     def __init__(self, engine: Engine):
-        super().__init__(engine)
-        self._conn.execute(_SET_SYSTEM)
+        super().__init__(engine, _SET_SYSTEM, {})
         self.outbox = repo.SqlOutbox(self._conn)
+        self.recovery = SqlRecovery(self._conn)
 
     def tenant_ids(self) -> Sequence[TenantId]:
         return [TenantId(r[0]) for r in self._conn.execute(select(t.tenants.c.id))]

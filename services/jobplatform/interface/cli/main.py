@@ -106,15 +106,30 @@ def cmd_relay(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconciler(_: argparse.Namespace) -> int:
+    _logging("reconciler")
+    from prometheus_client import start_http_server
+
+    from jobplatform.infrastructure.container import container
+    from jobplatform.infrastructure.reconciler_loop import run_reconciler
+
+    c = container()
+    if c.settings.metrics_port:
+        start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
+    run_reconciler(c)
+    return 0
+
+
 def cmd_beat(args: argparse.Namespace) -> int:
     from prometheus_client import start_http_server
 
+    from jobplatform.infrastructure.beat_loop import run_beat
     from jobplatform.infrastructure.celery.app import app
 
     if _settings().metrics_port:
         start_http_server(_settings().metrics_port, addr=_settings().metrics_addr)
 
-    app.Beat(loglevel=_settings().log_level, schedule=args.schedule_file).run()
+    run_beat(app, _settings().log_level, args.schedule_file)
     return 0
 
 
@@ -167,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--hostname", default=None)
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("relay", help="publish the outbox to the broker").set_defaults(func=cmd_relay)
+    sub.add_parser(
+        "reconciler", help="re-publish jobs whose progress stalled (safe to run several)"
+    ).set_defaults(func=cmd_reconciler)
     beat = sub.add_parser("beat", help="run the scheduler (one active at a time)")
     beat.add_argument("--schedule-file", default=None)
     beat.set_defaults(func=cmd_beat)
@@ -196,7 +214,7 @@ def _fail(message: str, status: int = FAILED) -> int:
 def _role(args: argparse.Namespace) -> str:
     return (
         str(args.command)
-        if args.command in ("web", "worker", "relay", "beat", "migrate")
+        if args.command in ("web", "worker", "relay", "reconciler", "beat", "migrate")
         else "cli"
     )
 

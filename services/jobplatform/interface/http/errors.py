@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobplatform.application.errors import Conflict, IdempotencyConflict, InvalidPayload, NotFound
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.job_types.catalog import UnknownJobType, submittable_types
 from jobplatform.interface.http.problem import field_error, problem
+
+log = structlog.get_logger("jobplatform.http")
 
 # What each plain HTTPException status means, for the ``type`` of its one error entry.
 STATUS_TYPES = {
@@ -86,3 +90,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "not found", type_="not_found")
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Nothing was stored: the client may send the same request again (with the same
+        # Idempotency-Key, it cannot create a second job).
+        log.warning("http_store_unavailable", error_class=str(exc))
+        return problem(
+            503,
+            "the job store is unavailable; retry shortly",
+            type_="store_unavailable",
+            headers={"Retry-After": "1"},
+        )

@@ -16,9 +16,11 @@ MEANING = {
     415: "The body is not declared as JSON.",
     422: "Unknown job type, invalid payload or parameter, or a NUL character in a string.",
     500: "An unexpected fault (logged without request data).",
+    503: "The job store cannot be reached; nothing was stored, retry (Retry-After).",
 }
-# Every route can meet these: authentication, request checks before routing, faults.
-COMMON = (401, 413, 422, 500)
+# Every route can meet these: authentication, request checks before routing, faults, and the
+# job store being unreachable.
+COMMON = (401, 413, 422, 500, 503)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
