@@ -83,6 +83,9 @@ def test_worker_killed_mid_job_redelivers_and_the_effect_happens_once(
         extra={
             "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS": "6",
             "JOBPLATFORM_TASK_TIME_LIMIT_SECONDS": "5",
+            # Shorter than the visibility timeout: the dead worker's lease has run out when
+            # the message comes back, so the redelivery runs the job instead of skipping it.
+            "JOBPLATFORM_LEASE_SECONDS": "3",
         },
     )
     platform["heavy"].stop()  # type: ignore[index]

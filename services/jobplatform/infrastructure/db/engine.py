@@ -29,6 +29,10 @@ def _unavailable_store(ctx: ExceptionContext) -> None:
     web answers 503 and long-running loops back off. SQLAlchemy still invalidates the broken
     connection (and the pool) after this raises. The driver's message is not carried over:
     for some errors it quotes the statement's parameters, which can hold payload data."""
+    if ctx.is_pre_ping:
+        # The pool's pre-ping found a connection the server dropped: let SQLAlchemy replace
+        # it with a fresh one, as pre-ping is meant to, instead of failing the checkout.
+        return
     if ctx.is_disconnect or isinstance(ctx.original_exception, psycopg.OperationalError):
         raise StoreUnavailable(
             type(ctx.original_exception).__name__, connection_invalidated=ctx.is_disconnect
