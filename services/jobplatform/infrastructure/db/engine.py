@@ -31,6 +31,8 @@ def _unavailable_store(ctx: ExceptionContext) -> None:
     web answers 503 and long-running loops back off. SQLAlchemy still invalidates the broken
     connection (and the pool) after this raises. The driver's message is not carried over:
     for some errors it quotes the statement's parameters, which can hold payload data."""
+    if ctx.is_pre_ping:
+        return  # the pool's own check: it drops the dead connection and opens a new one
     if ctx.is_disconnect or isinstance(ctx.original_exception, psycopg.OperationalError):
         raise StoreUnavailable(
             type(ctx.original_exception).__name__, connection_invalidated=ctx.is_disconnect
