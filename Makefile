@@ -1,6 +1,8 @@
 # One target per thing a person does. Everything runs from the project's own virtualenv.
 SHELL := /bin/bash
 PY := .venv/bin/python
+# The interpreter the virtualenv is made from; nothing is ever installed into it.
+PYTHON ?= python3
 VENV_STAMP := .venv/.installed
 STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
@@ -11,11 +13,17 @@ CLUSTER_DIR ?= /tmp/jobplatform-cluster
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# The virtualenv comes first, then uv inside it (the lock pins uv, so a sync keeps it): the
+# system Python is only ever read, which a PEP 668 system (Debian 12) requires.
 $(VENV_STAMP): pyproject.toml requirements.lock
-	@command -v uv >/dev/null || python3 -m pip install --quiet uv
-	uv venv --quiet --allow-existing .venv --python python3.11
-	uv pip sync --quiet --python $(PY) requirements.lock
-	uv pip install --quiet --python $(PY) --no-deps -e .
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "make install: needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=...)"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv .venv || \
+	  { echo "make install: cannot create .venv: install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	@[ -x .venv/bin/uv ] || { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null; }
+	@[ -x .venv/bin/uv ] || $(PY) -m pip install --quiet --disable-pip-version-check "uv==$$(sed -n 's/^uv==//p' requirements.lock)"
+	.venv/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	.venv/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	@touch $@
 
 install: $(VENV_STAMP) ## create .venv with the locked dependencies
@@ -44,8 +52,8 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 bench: $(VENV_STAMP) ## benchmarks against bare Celery; writes docs/benchmarks.md
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 
-cluster-binaries: ## build or reuse the cached Kubernetes binaries
-	bash tests/cluster/harness/toolchain.sh
+cluster-binaries: $(VENV_STAMP) ## build or reuse the cached Kubernetes binaries (Go only to build)
+	PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh
 
 cluster-up: $(VENV_STAMP) ## start a local control plane; prints the admin kubeconfig path
 	$(PY) tests/cluster/harness/controlplane.py up --state-dir $(CLUSTER_DIR)

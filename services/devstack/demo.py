@@ -1,8 +1,10 @@
 """``make demo``: the whole platform on this machine, no cluster needed.
 
 Starts Redis and Postgres on loopback in a state directory, migrates, starts web, the outbox
-relay, one worker per queue and beat, creates a demo tenant and API key, submits sample jobs
-and prints where to look. Ctrl-C stops everything it started.
+relay, the reconciler, one worker per queue and beat, creates a demo tenant and API key,
+submits sample jobs and prints where to look. It writes the settings that point the
+`jobplatform` CLI at it to a file it names, and restarts a platform process that dies,
+saying so. Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import httpx
 
 from devstack import system_packages
 from devstack.local_servers import PostgresServer, RedisServer
-from devstack.ports import free_port
+from devstack.ports import free_ports
 from devstack.processes import (
     PlatformEnv,
     PlatformProcess,
     start_beat,
+    start_reconciler,
     start_relay,
     start_web,
     start_worker,
@@ -34,8 +37,9 @@ SAMPLES: list[tuple[str, dict[str, Any], str]] = [
     ("diagnostic", {"sleep_seconds": 1}, "sleeps a second (heavy queue)"),
     ("diagnostic", {"fail_times": 2}, "fails twice, then succeeds after backoff"),
     ("diagnostic", {"non_retryable": True}, "fails for good: dead-lettered"),
-    ("maintenance.prune_idempotency_keys", {}, "scheduled-queue maintenance"),
 ]
+# How often the supervisor looks for a process that died.
+SUPERVISE_SECONDS = 1.0
 
 
 def _say(text: str = "") -> None:
@@ -66,17 +70,20 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         key = issue_api_key(c.tenants, tenant)
         c.close()
 
-        metrics = {name: free_port() for name in ("relay", "default", "heavy", "scheduled")}
+        names = ("relay", "default", "heavy", "scheduled")
+        metrics = dict(zip(names, free_ports(len(names)), strict=True))
+        cli_env = _write_cli_env(state_dir, database_url, redis_server.url)
         env = PlatformEnv(
             database_url=database_url,
             redis_url=redis_server.url,
             log_dir=logs,
             extra={"JOBPLATFORM_PRUNE_SCHEDULE_SECONDS": "60"},
         )
-        _say("starting web, relay, workers and beat ...")
+        _say("starting web, relay, reconciler, workers and beat ...")
         web, base = start_web(env, port=port)
         procs.append(web)
         procs.append(start_relay(env, JOBPLATFORM_METRICS_PORT=str(metrics["relay"])))
+        procs.append(start_reconciler(env))
         for queue, concurrency in (("default", 2), ("heavy", 2), ("scheduled", 1)):
             procs.append(
                 start_worker(
@@ -104,6 +111,11 @@ def run(state_dir: Path, once: bool, port: int) -> int:
             for name, p in metrics.items():
                 _say(f"{name + ' metrics':<16} http://127.0.0.1:{p}/metrics")
             _say(f"logs             {logs}/")
+            _say(f"CLI settings     {cli_env}")
+            _say(
+                f"                 (run: set -a; . {cli_env}; set +a; jobplatform tenants create x)"
+            )
+            _say("processes        " + ", ".join(f"{p.name} {p.pid}" for p in procs))
             _say()
             _say(f'try: curl -H "Authorization: Bearer {key.plaintext}" {base}/v1/jobs')
             _say()
@@ -119,16 +131,36 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         _say("\nthe platform is running; Ctrl-C stops it")
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         try:
-            while True:
-                signal.pause()
+            _supervise(procs)
         except KeyboardInterrupt:
             return 0
+        return 0
     finally:
         _say("stopping ...")
         for proc in reversed(procs):
             proc.stop()
         postgres.close()  # its data lives in /tmp when run as root: do not leave it behind
         redis_server.stop()
+
+
+def _write_cli_env(state_dir: Path, database_url: str, redis_url: str) -> Path:
+    """The settings that point the CLI at this demo (its servers use ports chosen at start)."""
+    path = state_dir / "cli.env"
+    path.write_text(f"JOBPLATFORM_DATABASE_URL={database_url}\nJOBPLATFORM_REDIS_URL={redis_url}\n")
+    return path
+
+
+def _supervise(procs: list[PlatformProcess]) -> None:
+    """Restart any platform process that ends, and say so; runs until interrupted."""
+    while True:
+        time.sleep(SUPERVISE_SECONDS)
+        for proc in procs:
+            status = proc.exit_status()
+            if status is None:
+                continue
+            how = f"signal {-status}" if status < 0 else f"status {status}"
+            proc.restart()
+            _say(f"{proc.name} exited ({how}); restarted as pid {proc.pid}")
 
 
 def _watch(api: httpx.Client, submitted: list[tuple[str, str, str]]) -> dict[str, str]:

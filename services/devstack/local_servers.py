@@ -29,8 +29,14 @@ def _find(binary: str, extra: list[str]) -> str:
 
 
 class RedisServer:
-    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+    """With ``append_only`` (the default) every write goes to an append-only file synced each
+    second, so a clean restart keeps the broker's messages, as in production."""
+
+    def __init__(
+        self, directory: Path | None = None, port: int | None = None, append_only: bool = True
+    ) -> None:
         self.port = port or free_port()
+        self.append_only = append_only
         self.dir = directory or Path(tempfile.mkdtemp(prefix="jp-redis-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -53,7 +59,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.append_only else "no",
+                "--appendfsync",
+                "everysec",
                 "--maxmemory-policy",
                 "noeviction",
                 "--protected-mode",

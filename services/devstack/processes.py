@@ -48,14 +48,27 @@ class PlatformProcess:
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
         self.name = name
         self.log_path = log_dir / f"{name}.log"
+        self._args = args
+        self._env = env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jobplatform.interface.cli.main", *args],
-            env=env,
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "jobplatform.interface.cli.main", *self._args],
+            env=self._env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def exit_status(self) -> int | None:
+        """None while it runs; its exit status (negative: the signal) once it has ended."""
+        return self.proc.poll()
+
+    def restart(self) -> None:
+        """Start the same command again, appending to the same log (after it has ended)."""
+        self.proc = self._spawn()
 
     @property
     def pid(self) -> int:

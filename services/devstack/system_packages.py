@@ -7,8 +7,6 @@ import os
 import shutil
 import subprocess
 
-PACKAGES = ("redis-server", "postgresql")
-
 
 def missing() -> list[str]:
     need = []

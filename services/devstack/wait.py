@@ -1,10 +1,22 @@
-"""Polling with a deadline: tests wait for a state, they never assert on elapsed time."""
+"""Polling with a deadline: tests wait for a state, they never assert on elapsed time.
+
+tenacity does the retrying; this wrapper keeps one signature for every caller and a
+message that says what was awaited.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
+
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_delay,
+    wait_fixed,
+)
 
 T = TypeVar("T")
 
@@ -15,17 +27,20 @@ def wait_for(
     interval: float = 0.1,
     what: str = "condition",
 ) -> T:
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-            if value:
-                return value
-        except Exception as exc:  # the server may still be starting
-            last = exc
-        time.sleep(interval)
-    raise TimeoutError(
-        f"timed out after {timeout}s waiting for {what}"
-        + (f" (last error: {last!r})" if last else "")
+    """Call ``probe`` until it returns a truthy value (exceptions count as "not yet")."""
+    retrying = Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(Exception) | retry_if_result(lambda value: not value),
     )
+    try:
+        value = retrying(probe)
+    except RetryError as exc:
+        last = exc.last_attempt
+        error = last.exception() if last.failed else None
+        raise TimeoutError(
+            f"timed out after {timeout}s waiting for {what}"
+            + (f" (last error: {error!r})" if error else "")
+        ) from None
+    # Retrying returns only a truthy value (retry_if_result), so never None here.
+    return cast(T, value)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 from pathlib import Path
 
 import redis
@@ -32,7 +30,8 @@ def test_two_beats_fire_each_tick_once(database_url: str, log_dir: Path) -> None
     beats = [start_beat(env, "beat-a"), start_beat(env, "beat-b")]
     try:
         wait_for(lambda: client.llen("scheduled") >= 6, timeout=60, what="six ticks")
-        time.sleep(2)  # let a second, unlocked beat show itself if there were one
+        # Three more ticks: a second, unlocked beat would have fired on them too.
+        wait_for(lambda: client.llen("scheduled") >= 9, timeout=60, what="nine ticks")
         assert all(b.alive() for b in beats)
         messages = [json.loads(m) for m in client.lrange("scheduled", 0, -1)]
     finally:
@@ -43,9 +42,6 @@ def test_two_beats_fire_each_tick_once(database_url: str, log_dir: Path) -> None
     origins = {m["headers"]["origin"] for m in messages}
     assert len(origins) == 1, f"more than one beat fired: {origins}"
     assert {m["headers"]["task"] for m in messages} == {"jobplatform.schedule_fan_out"}
-    # One message per tick: no two publications closer than half the interval.
-    stamps = sorted(float(m["headers"]["published_at"]) for m in messages)
-    assert min(b - a for a, b in itertools.pairwise(stamps)) > 0.5
 
 
 def test_a_tick_fired_twice_creates_one_job_per_tenant(container: Container) -> None:

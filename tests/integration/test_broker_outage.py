@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import httpx
-import psycopg
 
 from devstack.local_servers import RedisServer
 from devstack.processes import PlatformEnv, start_relay, start_web, start_worker
 from devstack.wait import wait_for
+from support.as_tenant import count_rows
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
 
@@ -28,16 +28,14 @@ def test_jobs_accepted_while_redis_is_down_run_after_it_returns(
                 response = submit(api, tenant, "noop")
                 assert response.status_code == 202, response.text
                 ids.append(response.json()["job_id"])
-            with psycopg.connect(database_url) as conn:
-                conn.execute(
-                    "SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),)
-                )
-                pending = conn.execute(
-                    "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-                    " AND job_id = ANY(%s::uuid[])",
-                    (ids,),
-                ).fetchone()
-            assert pending == (3,)
+            pending = count_rows(
+                database_url,
+                tenant,
+                "outbox",
+                "published_at IS NULL AND job_id = ANY(%s::uuid[])",
+                (ids,),
+            )
+            assert pending == 3
             assert all(
                 api.get(f"/v1/jobs/{i}", headers=tenant.headers).json()["status"] == "queued"
                 for i in ids

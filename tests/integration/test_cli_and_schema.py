@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 
 import httpx
 from alembic import command
 
+from devstack.local_servers import PostgresServer
+from devstack.ports import free_port
 from jobplatform.infrastructure.db.migrate import alembic_config
 from support.tenants import SECRETS_USED
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "JOBPLATFORM_DATABASE_URL": database_url}
+def _cli(database_url: str, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JOBPLATFORM_DATABASE_URL": database_url, **settings}
     return subprocess.run(
         [sys.executable, "-m", "jobplatform.interface.cli.main", *args],
         env=env,
@@ -49,6 +52,42 @@ def test_cli_creates_tenants_and_issues_and_revokes_keys(
 def test_cli_refuses_a_malformed_tenant_id(database_url: str) -> None:
     result = _cli(database_url, "keys", "issue", "not-a-uuid")
     assert result.returncode == 2 and "not a tenant id" in result.stderr
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], status: int, words: str) -> None:
+    assert result.returncode == status, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
+    assert result.stderr.startswith("jobplatform: error: ") and words in result.stderr
+
+
+def test_expected_cli_errors_are_one_line_with_a_nonzero_status(
+    database_url: str, postgres_server: PostgresServer
+) -> None:
+    unknown = str(uuid.uuid4())
+    _one_line_error(_cli(database_url, "keys", "issue", unknown), 1, f"no tenant with id {unknown}")
+    _one_line_error(
+        _cli(database_url, "tenants", "create", "x", JOBPLATFORM_PORT="abc"),
+        2,
+        "JOBPLATFORM_PORT",
+    )
+    _one_line_error(
+        _cli(
+            database_url,
+            "tenants",
+            "create",
+            "x",
+            JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS="10",
+            JOBPLATFORM_TASK_TIME_LIMIT_SECONDS="20",
+        ),
+        2,
+        "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS must exceed",
+    )
+    nobody_listens = f"postgresql://jobplatform@127.0.0.1:{free_port()}/jobplatform"
+    _one_line_error(_cli(nobody_listens, "tenants", "create", "x"), 1, "cannot reach Postgres")
+    empty = postgres_server.create_app_database(user="cli_empty", db="cli_empty")
+    _one_line_error(_cli(empty, "tenants", "create", "x"), 1, "run `jobplatform migrate`")
+    # A bad setting does not stop --help.
+    assert _cli(database_url, "--help", JOBPLATFORM_PORT="abc").returncode == 0
 
 
 def test_migrations_build_exactly_the_declared_schema(database_url: str) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import concurrent.futures
 
 import httpx
-import psycopg
 
+from support.as_tenant import connect_as, count_rows
 from support.jobs import submit
 from support.tenants import TenantFixture
 
 
 def _count_jobs(database_url: str, tenant: TenantFixture) -> int:
-    with psycopg.connect(database_url) as conn:
-        conn.execute("SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),))
-        row = conn.execute("SELECT count(*) FROM jobs").fetchone()
-        return int(row[0]) if row else 0
+    return count_rows(database_url, tenant, "jobs")
 
 
 def test_same_key_same_request_gives_one_job(
@@ -59,8 +56,7 @@ def test_expired_key_is_forgotten(
     container: object, tenant: TenantFixture, database_url: str, api: httpx.Client
 ) -> None:
     first = submit(api, tenant, "noop", {}, **{"Idempotency-Key": "old"}).json()["job_id"]
-    with psycopg.connect(database_url) as conn:
-        conn.execute("SELECT set_config('jobplatform.tenant_id', %s, false)", (str(tenant.id),))
+    with connect_as(database_url, tenant) as conn:
         conn.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'")
     again = submit(api, tenant, "noop", {}, **{"Idempotency-Key": "old"}).json()["job_id"]
     assert again != first

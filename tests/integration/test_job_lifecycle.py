@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
+from jobplatform.application.schedule import FanOut, fan_out
+from jobplatform.infrastructure.container import Container
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
 
@@ -14,7 +18,6 @@ from support.tenants import TenantFixture
     [
         ("noop", "default", {}),
         ("diagnostic", "heavy", {"sleep_seconds": 0.1}),
-        ("maintenance.prune_idempotency_keys", "scheduled", {}),
     ],
 )
 def test_submitted_job_succeeds_on_its_queue(
@@ -34,6 +37,21 @@ def test_submitted_job_succeeds_on_its_queue(
     assert job["queue"] == queue
     assert job["attempts"] == 1
     assert [a["outcome"] for a in job["attempt_history"]] == ["succeeded"]
+
+
+def test_a_scheduled_internal_job_succeeds_on_the_scheduled_queue(
+    api: httpx.Client, tenant: TenantFixture, container: Container, platform: object
+) -> None:
+    # Internal job types come only from the schedule (tenants cannot submit them).
+    slot = uuid.uuid4().int % 10**9
+    cmd = FanOut("lifecycle-test", "maintenance.prune_idempotency_keys", slot)
+    assert fan_out(cmd, container.uow_factory, container.clock, container.idempotency_ttl) >= 1
+    listed = api.get(
+        "/v1/jobs", params={"type": "maintenance.prune_idempotency_keys"}, headers=tenant.headers
+    ).json()["items"]
+    (job_id,) = [j["id"] for j in listed]
+    job = wait_status(api, tenant, job_id, "succeeded", "dead")
+    assert (job["status"], job["queue"], job["attempts"]) == ("succeeded", "scheduled", 1)
 
 
 def test_request_id_is_returned_and_kept_on_the_job(

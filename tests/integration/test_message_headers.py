@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import psycopg
 import redis
 
+from devstack.processes import PlatformEnv
 from devstack.wait import wait_for
 from jobplatform.application import tenant_context
 from jobplatform.domain.tenant import TenantContext, TenantId
+from jobplatform.infrastructure.redis.worker_keys import worker_key
+from support.child_tasks import CHILD_TASK, PARENT_TASK
 
 
 def test_message_without_tenant_is_rejected_and_kept(
@@ -51,6 +59,62 @@ def test_message_without_tenant_is_rejected_and_kept(
     )
     assert line["level"] == "error" and line["request_id"] == "no-tenant-req"
     app.close()
+
+
+def test_a_child_task_published_by_a_running_job_carries_the_jobs_tenant(
+    redis_client: redis.Redis, platform_env: PlatformEnv
+) -> None:
+    from jobplatform.infrastructure.celery.app import app
+
+    tests_dir = Path(__file__).resolve().parents[1]
+    suffix = uuid.uuid4().hex[:8]
+    parent_queue, child_queue = f"parent-{suffix}", f"child-{suffix}"  # nobody reads the child's
+    hostname = f"child-probe-{suffix}@local"
+    env = platform_env.environ(PYTHONPATH=str(tests_dir))
+    with (platform_env.log_dir / f"child-probe-{suffix}.log").open("ab") as log:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "jobplatform.infrastructure.celery.app",
+                "worker",
+                "--include",
+                "support.child_tasks",
+                "--queues",
+                parent_queue,
+                "--pool",
+                "solo",
+                "--hostname",
+                hostname,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: redis_client.exists(worker_key(hostname)), timeout=60, what="the worker")
+        tenant, job_id = TenantId(uuid.uuid4()), str(uuid.uuid4())
+        with app.connection_for_write(platform_env.redis_url) as conn:
+            app.send_task(
+                PARENT_TASK,
+                args=[child_queue],
+                queue=parent_queue,
+                connection=conn,
+                headers={"tenant_id": str(tenant), "job_id": job_id, "request_id": "parent-req"},
+            )
+        raw = wait_for(lambda: redis_client.lpop(child_queue), timeout=60, what="the child")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+    message = json.loads(raw)
+    assert message["headers"]["task"] == CHILD_TASK
+    assert message["headers"]["tenant_id"] == str(tenant)
+    assert message["headers"]["request_id"] == "parent-req"
 
 
 def test_task_published_inside_a_tenant_context_carries_its_headers(

@@ -158,9 +158,14 @@ class FakeUow(ports.UnitOfWork):
 class FakeUowFactory(ports.UnitOfWorkFactory):
     def __init__(self) -> None:
         self.store = Store()
+        # The tenant of every unit of work a use case opened: what the code under test asked
+        # for, as opposed to what the fake's own filters hide.
+        self.opened_for: list[TenantId] = []
 
     def for_current_tenant(self) -> FakeUow:
-        return FakeUow(self.store, tenant_context.require().tenant_id)
+        tenant = tenant_context.require().tenant_id
+        self.opened_for.append(tenant)
+        return FakeUow(self.store, tenant)
 
     def system(self) -> ports.SystemUnitOfWork:
         raise NotImplementedError

@@ -14,10 +14,23 @@ parts = st.text(
 )
 
 
-@given(a=st.uuids(), b=st.uuids(), part=parts)
-def test_keys_of_different_tenants_never_collide(a: uuid.UUID, b: uuid.UUID, part: str) -> None:
-    ka, kb = tenant_key(TenantId(a), part), tenant_key(TenantId(b), part)
-    assert (ka == kb) == (a == b)
+@st.composite
+def two_keys(draw: st.DrawFn) -> tuple[tuple[uuid.UUID, str], tuple[uuid.UUID, str]]:
+    """Two (tenant, part) pairs; half the time the same tenant, half the time the same part,
+    so the equal branches are generated as often as the different ones."""
+    a, part_a = draw(st.uuids()), draw(parts)
+    b = a if draw(st.booleans()) else draw(st.uuids())
+    part_b = part_a if draw(st.booleans()) else draw(parts)
+    return (a, part_a), (b, part_b)
+
+
+@given(pair=two_keys())
+def test_two_keys_are_equal_exactly_when_tenant_and_part_are(
+    pair: tuple[tuple[uuid.UUID, str], tuple[uuid.UUID, str]],
+) -> None:
+    (a, part_a), (b, part_b) = pair
+    ka, kb = tenant_key(TenantId(a), part_a), tenant_key(TenantId(b), part_b)
+    assert (ka == kb) == (a == b and part_a == part_b)
     assert str(a) in ka
 
 

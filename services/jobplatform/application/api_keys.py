@@ -15,7 +15,8 @@ class TenantDirectory(abc.ABC):
     def create_tenant(self, name: str) -> TenantId: ...
 
     @abc.abstractmethod
-    def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None: ...
+    def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:
+        """Raises UnknownTenant when no tenant has this id."""
 
     @abc.abstractmethod
     def revoke_key(self, key_id: str) -> bool: ...

@@ -9,6 +9,10 @@ class NotFound(ApplicationError):
     pass
 
 
+class UnknownTenant(NotFound):
+    """No tenant has this id."""
+
+
 class Conflict(ApplicationError):
     pass
 

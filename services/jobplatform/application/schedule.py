@@ -34,6 +34,7 @@ def fan_out(
                     type=cmd.job_type,
                     payload={},
                     idempotency_key=f"schedule:{cmd.schedule_name}:{cmd.slot}",
+                    internal_allowed=True,
                 ),
                 uow_factory,
                 clock,

@@ -25,6 +25,8 @@ class SubmitJob:
     type: str
     payload: dict[str, Any]
     idempotency_key: str | None = None
+    # Only the platform's own schedule submits internal (maintenance) job types.
+    internal_allowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,9 @@ class Submitted:
     created: bool
 
 
-def validate_payload(type_name: str, payload: Any) -> dict[str, Any]:
+def validate_payload(type_name: str, payload: Any, *, internal_allowed: bool) -> dict[str, Any]:
     """Validate before anything is stored; raises UnknownJobType or InvalidPayload."""
-    spec = job_type(type_name)
+    spec = job_type(type_name, internal_allowed=internal_allowed)
     try:
         model = spec.payload_model.model_validate(payload)
     except pydantic.ValidationError as exc:
@@ -54,8 +56,8 @@ def submit_job(
     different request under the same key raises IdempotencyConflict.
     """
     ctx = tenant_context.require()
-    spec = job_type(cmd.type)
-    stored = validate_payload(cmd.type, cmd.payload)
+    spec = job_type(cmd.type, internal_allowed=cmd.internal_allowed)
+    stored = validate_payload(cmd.type, cmd.payload, internal_allowed=cmd.internal_allowed)
     fingerprint = request_fingerprint(cmd.type, stored)
     for _ in range(2):  # a second pass only after losing a race for the same key
         now = clock.now()

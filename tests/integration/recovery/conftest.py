@@ -84,7 +84,8 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(log_dir: Path) -> Iterator[Stack]:
     postgres = PostgresServer().start()
-    broker = RedisServer().start()
+    # No append-only file: these tests restart the broker to lose its messages on purpose.
+    broker = RedisServer(append_only=False).start()
     events = RedisServer().start()
     url = postgres.create_app_database()
     upgrade(url)

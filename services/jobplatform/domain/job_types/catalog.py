@@ -20,8 +20,14 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
 )
 
 
-def job_type(name: str) -> JobTypeSpec:
-    try:
-        return CATALOG[name]
-    except KeyError:
-        raise UnknownJobType(name) from None
+def job_type(name: str, *, internal_allowed: bool = True) -> JobTypeSpec:
+    """The spec of a job type; an internal type counts as unknown unless internal_allowed."""
+    spec = CATALOG.get(name)
+    if spec is None or (spec.internal and not internal_allowed):
+        raise UnknownJobType(name)
+    return spec
+
+
+def submittable_types() -> list[str]:
+    """The job types a tenant may submit, sorted."""
+    return sorted(name for name, spec in CATALOG.items() if not spec.internal)

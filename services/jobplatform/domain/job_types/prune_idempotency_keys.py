@@ -15,4 +15,5 @@ PRUNE_IDEMPOTENCY_KEYS = JobTypeSpec(
     payload_model=PruneIdempotencyKeysPayload,
     retry_policy=RetryPolicy(max_retries=5, backoff_factor=10.0, backoff_max=300.0),
     description="Deletes the tenant's idempotency keys past their expiry.",
+    internal=True,
 )

@@ -22,7 +22,10 @@ class JobTypeSpec:
     queue: Queue
     payload_model: type[Payload]
     retry_policy: RetryPolicy
+    # Shown in the API's OpenAPI document, next to the type's name.
     description: str = ""
+    # Submitted only by the platform itself (scheduled maintenance), never by a tenant.
+    internal: bool = False
 
 
 def stored_form(payload: Payload) -> dict[str, object]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import kombu.exceptions
 import redis
 from celery import Celery
@@ -22,7 +20,7 @@ class CeleryPublisher(Publisher):
             "tenant_id": str(message.tenant_id),
             "job_id": str(message.job_id),
             "request_id": message.request_id or "",
-            "published_at": time.time(),
+            # published_at is stamped by the publish hook, on every message alike.
         }
         try:
             # retry=False: fail fast and leave the row in the outbox; the relay retries later.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from celery.signals import (
@@ -26,9 +25,7 @@ _worker: dict[str, Any] = {}
 @setup_logging.connect
 def _logging(**_: Any) -> None:
     s = settings()
-    configure_logging(
-        os.environ.get("JOBPLATFORM_PROCESS", "worker"), s.log_level, s.sensitive_fields
-    )
+    configure_logging(s.process, s.log_level, s.sensitive_fields)
 
 
 @worker_process_init.connect
@@ -77,9 +74,7 @@ def _start_heartbeat(**_: Any) -> None:
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        start_http_server(
-            port, addr=os.environ.get("JOBPLATFORM_METRICS_ADDR", "0.0.0.0"), registry=registry
-        )
+        start_http_server(port, addr=settings().metrics_addr, registry=registry)
 
 
 @worker_shutdown.connect

@@ -10,13 +10,11 @@ from jobplatform.application.ports import StoreUnavailable
 
 
 def make_engine(database_url: str, pool_size: int = 5, pre_ping: bool = True) -> Engine:
-    url = database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # The driver part of the URL is fixed by Settings (one validator), not here.
     # Pre-ping costs a round trip per checkout. Workers turn it off: a unit of work retries
     # once on a connection the server dropped (see unit_of_work.py).
     engine = create_engine(
-        url,
+        database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
@@ -32,7 +30,9 @@ def _unavailable_store(ctx: ExceptionContext) -> None:
     connection (and the pool) after this raises. The driver's message is not carried over:
     for some errors it quotes the statement's parameters, which can hold payload data."""
     if ctx.is_pre_ping:
-        return  # the pool's own check: it drops the dead connection and opens a new one
+        # The pool's pre-ping found a connection the server dropped: let SQLAlchemy replace
+        # it with a fresh one, as pre-ping is meant to, instead of failing the checkout.
+        return
     if ctx.is_disconnect or isinstance(ctx.original_exception, psycopg.OperationalError):
         raise StoreUnavailable(
             type(ctx.original_exception).__name__, connection_invalidated=ctx.is_disconnect

@@ -144,13 +144,3 @@ rejected_messages = Table(
     Column("headers", Json, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
-
-# Tables whose rows belong to one tenant: row-level security applies to each.
-TENANT_TABLES = (
-    "jobs",
-    "outbox",
-    "idempotency_keys",
-    "effect_ledger",
-    "job_attempts",
-    "dead_letters",
-)

@@ -6,8 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from jobplatform.application.api_keys import TenantDirectory
+from jobplatform.application.errors import UnknownTenant
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import tables as t
 
@@ -25,15 +27,19 @@ class SqlTenantDirectory(TenantDirectory):
         return tenant
 
     def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(t.api_keys).values(
-                    key_id=key_id,
-                    tenant_id=tenant_id.value,
-                    digest=digest,
-                    created_at=datetime.now(UTC),
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(t.api_keys).values(
+                        key_id=key_id,
+                        tenant_id=tenant_id.value,
+                        digest=digest,
+                        created_at=datetime.now(UTC),
+                    )
                 )
-            )
+        except IntegrityError:
+            # The only constraint a fresh random key id can break is the tenant foreign key.
+            raise UnknownTenant(f"no tenant with id {tenant_id}") from None
 
     def revoke_key(self, key_id: str) -> bool:
         with self._engine.begin() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
@@ -32,7 +32,6 @@ class QueueDepth:
     scheduled: int = 0  # ETA/countdown in the future (retries among them)
     retrying: int = 0  # of those, messages that are retries
     oldest_ready_age: float | None = None
-    priority_lists: dict[str, int] = field(default_factory=dict)
 
 
 def _eta_epoch(headers: dict[str, object]) -> float | None:
@@ -72,10 +71,9 @@ def read_depths(
     i = 0
     for q in queues:
         d = depths[q] = QueueDepth()
-        for key in priority_keys(q):
+        for _ in priority_keys(q):
             length, oldest = results[i], results[i + 1]
             i += 2
-            d.priority_lists[key] = int(length)
             d.ready += int(length)
             published = _published_at(oldest)
             if published is not None:

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from jobplatform.infrastructure.settings import Settings
 
+# Exit statuses: 1 for a refused request or an unreachable service, 2 for bad usage/config.
+FAILED, USAGE = 1, 2
+
 
 def _settings() -> Settings:
     from jobplatform.infrastructure.settings import settings
@@ -23,7 +26,6 @@ def _logging(process: str) -> None:
     from jobplatform.infrastructure.logging_setup import configure_logging
 
     s = _settings()
-    os.environ["JOBPLATFORM_PROCESS"] = process
     configure_logging(process, s.log_level, s.sensitive_fields)
 
 
@@ -45,8 +47,8 @@ def cmd_web(args: argparse.Namespace) -> int:
     _logging("web")
     uvicorn.run(
         create_app(container()),
-        host=args.host,
-        port=args.port,
+        host=args.host or _settings().host,
+        port=args.port or _settings().port,
         log_config=None,
         access_log=False,
         workers=1,
@@ -60,8 +62,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     os.environ.setdefault(
         "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="jobplatform-metrics-")
     )
-    os.environ["JOBPLATFORM_PROCESS"] = "worker"
-    os.environ.setdefault("JOBPLATFORM_DB_PRE_PING", "false")
+    from jobplatform.infrastructure.settings import use_settings
+
+    if "db_pre_ping" not in _settings().model_fields_set:
+        use_settings(_settings().model_copy(update={"db_pre_ping": False}))
     from jobplatform.infrastructure.celery.app import app
 
     argv = [
@@ -97,7 +101,7 @@ def cmd_relay(_: argparse.Namespace) -> int:
     c = container()
     if c.settings.metrics_port:
         REGISTRY.register(QueueCollector(c.redis, [q.value for q in Queue]))
-        start_http_server(c.settings.metrics_port)
+        start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
     run_relay(c, app)
     return 0
 
@@ -111,20 +115,19 @@ def cmd_reconciler(_: argparse.Namespace) -> int:
 
     c = container()
     if c.settings.metrics_port:
-        start_http_server(c.settings.metrics_port)
+        start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
     run_reconciler(c)
     return 0
 
 
 def cmd_beat(args: argparse.Namespace) -> int:
-    os.environ["JOBPLATFORM_PROCESS"] = "beat"
     from prometheus_client import start_http_server
 
     from jobplatform.infrastructure.beat_loop import run_beat
     from jobplatform.infrastructure.celery.app import app
 
     if _settings().metrics_port:
-        start_http_server(_settings().metrics_port)
+        start_http_server(_settings().metrics_port, addr=_settings().metrics_addr)
 
     run_beat(app, _settings().log_level, args.schedule_file)
     return 0
@@ -147,8 +150,7 @@ def cmd_key_issue(args: argparse.Namespace) -> int:
     try:
         tenant = TenantId.parse(args.tenant)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), USAGE)
     key = issue_api_key(container().tenants, tenant)
     print(f"key id: {key.key_id}", file=sys.stderr)
     print("the key is shown once; store it now:", file=sys.stderr)
@@ -160,8 +162,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     from jobplatform.infrastructure.container import container
 
     if not container().tenants.revoke_key(args.key_id):
-        print(f"error: no live key with id {args.key_id}", file=sys.stderr)
-        return 1
+        return _fail(f"no live key with id {args.key_id}")
     print(f"revoked {args.key_id}")
     return 0
 
@@ -171,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     web = sub.add_parser("web", help="run the HTTP API")
-    web.add_argument("--host", default=os.environ.get("JOBPLATFORM_HOST", "127.0.0.1"))
-    web.add_argument("--port", type=int, default=int(os.environ.get("JOBPLATFORM_PORT", "8000")))
+    web.add_argument("--host", default=None, help="default: JOBPLATFORM_HOST (127.0.0.1)")
+    web.add_argument("--port", type=int, default=None, help="default: JOBPLATFORM_PORT (8000)")
     web.set_defaults(func=cmd_web)
     worker = sub.add_parser("worker", help="run a Celery worker for some queues")
     worker.add_argument("--queues", default="default", help="comma-separated queue names")
@@ -205,9 +206,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _fail(message: str, status: int = FAILED) -> int:
+    print(f"jobplatform: error: {message}", file=sys.stderr)
+    return status
+
+
+def _role(args: argparse.Namespace) -> str:
+    return (
+        str(args.command)
+        if args.command in ("web", "worker", "relay", "reconciler", "beat", "migrate")
+        else "cli"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every error a person can fix ends in one line and a non-zero status."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    from jobplatform.application.errors import ApplicationError
+    from jobplatform.infrastructure.expected_faults import describe_fault
+    from jobplatform.infrastructure.settings import InvalidSettings, load_settings, use_settings
+
+    try:
+        use_settings(load_settings(process=_role(args)))
+    except InvalidSettings as exc:
+        return _fail(f"invalid configuration: {exc}", USAGE)
+    try:
+        return int(args.func(args))
+    except ApplicationError as exc:
+        return _fail(str(exc))
+    except Exception as exc:
+        message = describe_fault(exc)
+        if message is None:
+            raise
+        return _fail(message)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,12 @@ from jobplatform.interface.http import (
     routes_jobs,
     routes_metrics,
 )
+from jobplatform.interface.http.access_log import AccessLogMiddleware
+from jobplatform.interface.http.body_limit import BodyLimitMiddleware
 from jobplatform.interface.http.errors import install_error_handlers
-from jobplatform.interface.http.request_id import RequestIdMiddleware
+from jobplatform.interface.http.nul_guard import NulGuardMiddleware
+from jobplatform.interface.http.request_id import request_id_middleware
+from jobplatform.interface.http.unexpected_errors import UnexpectedErrorMiddleware
 
 
 def create_app(container: Container) -> FastAPI:
@@ -20,8 +24,6 @@ def create_app(container: Container) -> FastAPI:
         title="jobplatform",
         version="0.1.0",
         description="Multi-tenant background jobs on Celery and Redis.",
-        # 413 for larger bodies, declared or streamed, before a route reads them.
-        max_body_size=container.settings.max_body_bytes,
     )
     app.state.container = container
     app.include_router(routes_jobs.router)
@@ -29,5 +31,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware)
+    # Innermost first; the request id is outermost, so every response carries it, a 413 or
+    # a 500 included.
+    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(request_id_middleware)
     return app

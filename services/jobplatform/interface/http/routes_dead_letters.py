@@ -5,26 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from jobplatform.application import tenant_context
 from jobplatform.application.queries import list_dead_letters
 from jobplatform.application.replay_dead_letter import replay_dead_letter
-from jobplatform.domain.tenant import TenantContext
-from jobplatform.infrastructure.container import Container
-from jobplatform.interface.http.auth import tenant_of_request
-from jobplatform.interface.http.dependencies import get_container
-from jobplatform.interface.http.routes_jobs import ERRORS
+from jobplatform.interface.http.dependencies import Adapters, Tenant
+from jobplatform.interface.http.responses import error_responses
 from jobplatform.interface.http.schemas import DeadLetterPage, JobAccepted
 from jobplatform.interface.http.views import dead_letter_view
 
 router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
 
 
-@router.get("", response_model=DeadLetterPage, responses=ERRORS)
+@router.get("", response_model=DeadLetterPage, responses=error_responses())
 def list_(
-    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
-    c: Annotated[Container, Depends(get_container)],
+    ctx: Tenant,
+    c: Adapters,
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeadLetterPage:
@@ -33,12 +30,13 @@ def list_(
     return DeadLetterPage(items=[dead_letter_view(x) for x in letters])
 
 
-@router.post("/{letter_id}/replay", status_code=202, response_model=JobAccepted, responses=ERRORS)
-def replay(
-    letter_id: uuid.UUID,
-    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
-    c: Annotated[Container, Depends(get_container)],
-) -> JobAccepted:
+@router.post(
+    "/{letter_id}/replay",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=error_responses(404, 409),
+)
+def replay(letter_id: uuid.UUID, ctx: Tenant, c: Adapters) -> JobAccepted:
     with tenant_context.bound(ctx):
         job = replay_dead_letter(letter_id, c.uow_factory, c.clock)
     return JobAccepted(job_id=job.id, status=job.status.value, created=False)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from jobplatform.infrastructure.container import Container
-from jobplatform.interface.http.dependencies import get_container
+from jobplatform.interface.http.dependencies import Adapters
 
 router = APIRouter(tags=["health"])
 
@@ -18,8 +15,8 @@ def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readiness(c: Annotated[Container, Depends(get_container)]) -> JSONResponse:
+@router.get("/readyz", responses={503: {"description": "Postgres is not reachable."}})
+def readiness(c: Adapters) -> JSONResponse:
     # Redis is not checked: the API keeps accepting jobs while the broker is down.
     ok = c.database_ready()
     return JSONResponse({"database": "ok" if ok else "unreachable"}, status_code=200 if ok else 503)

@@ -6,34 +6,38 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from jobplatform.application import tenant_context
 from jobplatform.application.queries import get_job, list_jobs
 from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_status import JobStatus
-from jobplatform.domain.tenant import TenantContext
-from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
-from jobplatform.interface.http.auth import tenant_of_request
-from jobplatform.interface.http.dependencies import get_container
-from jobplatform.interface.http.schemas import JobAccepted, JobPage, JobView, Problem, SubmitJobBody
-from jobplatform.interface.http.views import decode_cursor, encode_cursor, job_view
+from jobplatform.interface.http.dependencies import Adapters, JsonBody, Tenant
+from jobplatform.interface.http.responses import error_responses
+from jobplatform.interface.http.schemas import JobAccepted, JobPage, JobView, SubmitJobBody
+from jobplatform.interface.http.views import CURSOR_FORMAT, decode_cursor, encode_cursor, job_view
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem} for code in (401, 403, 404, 409, 413, 422)
-}
 
 
-@router.post("", status_code=202, response_model=JobAccepted, responses=ERRORS)
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=error_responses(400, 403, 409, 415),
+    dependencies=[JsonBody],
+)
 def submit(
     body: SubmitJobBody,
     response: Response,
-    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
-    c: Annotated[Container, Depends(get_container)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ctx: Tenant,
+    c: Adapters,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="1 to 255 visible ASCII characters"),
+    ] = None,
 ) -> JobAccepted:
     if body.tenant_id is not None and body.tenant_id != str(ctx.tenant_id):
         raise HTTPException(403, "tenant_id in the body does not match the API key's tenant")
@@ -54,25 +58,21 @@ def submit(
     return JobAccepted(job_id=job.id, status=job.status.value, created=result.created)
 
 
-@router.get("/{job_id}", response_model=JobView, responses=ERRORS)
-def read(
-    job_id: uuid.UUID,
-    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
-    c: Annotated[Container, Depends(get_container)],
-) -> JobView:
+@router.get("/{job_id}", response_model=JobView, responses=error_responses(404))
+def read(job_id: uuid.UUID, ctx: Tenant, c: Adapters) -> JobView:
     with tenant_context.bound(ctx):
         job, attempts = get_job(job_id, c.uow_factory)
     return job_view(job, attempts)
 
 
-@router.get("", response_model=JobPage, responses=ERRORS)
+@router.get("", response_model=JobPage, responses=error_responses())
 def list_(
-    ctx: Annotated[TenantContext, Depends(tenant_of_request)],
-    c: Annotated[Container, Depends(get_container)],
+    ctx: Tenant,
+    c: Adapters,
     status: JobStatus | None = None,
     type: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description=CURSOR_FORMAT)] = None,
 ) -> JobPage:
     try:
         before = decode_cursor(cursor) if cursor else None

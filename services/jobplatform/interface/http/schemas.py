@@ -6,16 +6,37 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from jobplatform.domain.job_types.catalog import CATALOG, submittable_types
+from jobplatform.interface.http.nul_guard import NUL_MESSAGE, has_nul
+
+_TYPES_DOC = "; ".join(f"`{n}`: {CATALOG[n].description}" for n in submittable_types())
+_TYPE_NAMES: list[JsonValue] = [*submittable_types()]
 
 
 class SubmitJobBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1, max_length=100)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    type: str = Field(
+        min_length=1,
+        max_length=100,
+        description=f"The job type. Accepted types: {_TYPES_DOC}",
+        json_schema_extra={"examples": _TYPE_NAMES},
+    )
+    payload: dict[str, Any] = Field(
+        default_factory=dict, description="The job type's fields (see each type's docs)."
+    )
     # Accepted only to be checked: the tenant always comes from the API key.
     tenant_id: str | None = None
+
+    @field_validator("type", "payload", "tenant_id")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # Postgres cannot store U+0000; refuse it here, with a message, not in the database.
+        if has_nul(value):
+            raise ValueError(f"strings {NUL_MESSAGE}")
+        return value
 
 
 class JobAccepted(BaseModel):
@@ -69,8 +90,14 @@ class DeadLetterPage(BaseModel):
     items: list[DeadLetterView]
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="where: body, query, header or path, then names")
+    msg: str
+    type: str
+
+
 class Problem(BaseModel):
-    """Every error body: a human message, and field errors where there are some."""
+    """Every error body: a human message, and at least one error naming what is wrong."""
 
     detail: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[FieldError]

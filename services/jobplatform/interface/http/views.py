@@ -57,6 +57,12 @@ def dead_letter_view(letter: DeadLetter) -> DeadLetterView:
     )
 
 
+CURSOR_FORMAT = (
+    "Opaque: pass the `next_cursor` of the previous page. It is the URL-safe base64 of "
+    "`<created_at ISO 8601>|<job id>` of the last job shown; anything else is a 422."
+)
+
+
 def encode_cursor(job: Job) -> str:
     raw = f"{job.created_at.isoformat()}|{job.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()

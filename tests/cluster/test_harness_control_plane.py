@@ -1,5 +1,6 @@
-"""The local control plane is a real Kubernetes: scheduling and pods on kwok nodes, CRDs with
-a status subresource, RBAC that refuses, and Helm releases that install, upgrade, roll back."""
+"""The test harness's local control plane is a real Kubernetes (these test the harness, not the
+product): scheduling and pods on kwok nodes, CRDs with a status subresource, RBAC that refuses,
+and Helm releases that install, upgrade, roll back."""
 
 from __future__ import annotations
 
