@@ -36,8 +36,8 @@ test-cluster: $(VENV_STAMP) cluster-binaries ## real kube-apiserver, controller-
 	$(PY) -m pytest tests/cluster
 
 lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
-	.venv/bin/ruff check services tests
-	.venv/bin/ruff format --check services tests
+	.venv/bin/ruff check services operator tests
+	.venv/bin/ruff format --check services operator tests
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 

@@ -1,0 +1,1 @@
+"""kopf wiring (filled in below)."""

@@ -1,0 +1,1 @@
+"""simulator of the autoscaling operator."""
