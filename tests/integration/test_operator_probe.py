@@ -18,7 +18,7 @@ import redis
 from celery import Celery
 
 from celery_autoscaler.signals.layout import Layout
-from celery_autoscaler.signals.probe import RedisProbe
+from celery_autoscaler.signals.probe import UNACKED_EXACT_LIMIT, RedisProbe
 from devstack.local_servers import RedisServer
 from devstack.wait import wait_for
 from jobplatform.infrastructure.redis.heartbeat import (
@@ -74,6 +74,13 @@ def plain_worker(redis_server: RedisServer, queue: str, log_dir: Path) -> Iterat
     proc.send_signal(signal.SIGQUIT)  # cold shutdown: do not wait for the 600 s tasks
     proc.wait(timeout=60)
     log.close()
+    # A cold shutdown leaves its messages in `unacked` (restored after the visibility
+    # timeout); drop them so the other tests see a hash of known size.
+    client = redis.Redis.from_url(redis_server.url)
+    mine = [t for t, v in client.hgetall("unacked").items() if json.loads(v)[2] == queue]
+    if mine:
+        client.hdel("unacked", *mine)
+    client.close()
 
 
 def test_ready_counts_every_priority_list_and_unknown_queues_are_flagged(
@@ -146,12 +153,11 @@ def test_workers_by_hostname_and_rates_from_counters(redis_client: redis.Redis, 
     )
 
 
-def test_large_unacked_is_summarised_inside_redis(redis_client: redis.Redis, queue: str) -> None:
-    """20 000 entries the way kombu writes them: the probe's counts match a full parse."""
+def kombu_entries(queue: str, n: int) -> dict[str, str]:
+    """`unacked` entries the way kombu writes them; some with an ETA, some retries."""
     eta = "2099-01-01T00:00:00.123456+00:00"
-    body = "A" * 600  # base64 bodies of typical task arguments
     entries = {}
-    for i in range(20_000):
+    for i in range(n):
         headers = {
             "lang": "py",
             "task": "t",
@@ -159,21 +165,39 @@ def test_large_unacked_is_summarised_inside_redis(redis_client: redis.Redis, que
             "eta": eta if i % 5 == 0 else None,
             "retries": 1 if i % 10 == 0 else 0,
         }
-        payload = {"body": body, "headers": headers, "properties": {"priority": 0}}
+        payload = {"body": "A" * 600, "headers": headers, "properties": {"priority": 0}}
         entries[f"{queue}-{i}"] = json.dumps([payload, "", queue if i % 2 else f"{queue}-x"])
-    redis_client.hset("unacked", mapping=entries)
-    try:
-        obs = RedisProbe(redis_client, Layout(queues=(queue, f"{queue}-x"))).poll()
-    finally:
-        redis_client.hdel("unacked", *entries)
+    return entries
+
+
+def full_parse(queue: str, entries: dict[str, str]) -> dict[str, list[int]]:
+    """The slow way: parse every message in Python."""
     expected: dict[str, list[int]] = {queue: [0, 0, 0], f"{queue}-x": [0, 0, 0]}
-    for raw in entries.values():  # the slow way: parse every message
+    for raw in entries.values():
         message, _, routing_key = json.loads(raw)
         headers = message["headers"]
         slot = expected[routing_key]
         slot[1 if headers["eta"] else 0] += 1
         slot[2] += 1 if headers["eta"] and headers["retries"] else 0
-    for name, (reserved, scheduled, retrying) in expected.items():
-        q = obs.queues[name]
-        assert (q.reserved, q.scheduled, q.retrying) == (reserved, scheduled, retrying)
+    return expected
+
+
+@pytest.mark.parametrize("size", [UNACKED_EXACT_LIMIT // 2, 4 * UNACKED_EXACT_LIMIT])
+def test_unacked_is_summarised_inside_redis(
+    redis_client: redis.Redis, queue: str, size: int
+) -> None:
+    """Exact up to the limit; above it, a sample scaled to the hash's size."""
+    entries = kombu_entries(queue, size)
+    redis_client.hset("unacked", mapping=entries)
+    try:
+        obs = RedisProbe(redis_client, Layout(queues=(queue, f"{queue}-x"))).poll()
+    finally:
+        redis_client.hdel("unacked", *entries)
+    expected = full_parse(queue, entries)
     assert expected[queue][0] > 0 and expected[queue][1] > 0 and expected[f"{queue}-x"][2] > 0
+    # Other tests' entries may share the hash: they count toward the sample, not these queues.
+    tolerance = 0 if size < UNACKED_EXACT_LIMIT else 0.03 * size
+    for name, counts in expected.items():
+        q = obs.queues[name]
+        for got, want in zip((q.reserved, q.scheduled, q.retrying), counts, strict=True):
+            assert abs(got - want) <= tolerance, (name, got, want)

@@ -21,6 +21,10 @@ class Behaviour:
 
 @dataclass(frozen=True, slots=True)
 class PoolSpec:
+    """Defaults are bolder than the HPA's: our backlog counts every priority list and the
+    unacked messages, and scale-in removes only idle workers, so acting fast costs no work.
+    The simulator (docs/benchmarks/autoscaling.md) is where they were chosen."""
+
     min_replicas: int = 0
     max_replicas: int = 10
     backlog_per_replica: float = 5.0  # ready + reserved messages one replica should carry
@@ -28,12 +32,12 @@ class PoolSpec:
     concurrency: int = 1  # Celery worker processes per replica
     scale_up: Behaviour = field(
         default_factory=lambda: Behaviour(
-            stabilisation_seconds=0, pods=4, percent=100, period_seconds=15
+            stabilisation_seconds=0, pods=10, percent=200, period_seconds=15
         )
     )
     scale_down: Behaviour = field(
         default_factory=lambda: Behaviour(
-            stabilisation_seconds=60, pods=2, percent=50, period_seconds=30
+            stabilisation_seconds=30, pods=10, percent=100, period_seconds=15
         )
     )
     cooldown_to_zero_seconds: float = 120.0

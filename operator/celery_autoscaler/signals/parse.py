@@ -31,13 +31,18 @@ def eta_epoch(text: str) -> float | None:
         return None
 
 
-def unacked_groups(flat: Sequence[bytes | int]) -> list[tuple[str, float | None, bool, int]]:
-    """(queue, eta, is_retry, count) from UNACKED_SUMMARY's flat reply."""
+def unacked_groups(
+    flat: Sequence[bytes | int],
+) -> tuple[list[tuple[str, float | None, bool, float]], bool]:
+    """(queue, eta, is_retry, count) from UNACKED_SUMMARY's reply, and whether the counts are
+    estimates from a sample (scaled to the hash's size) rather than exact."""
+    total, read = int(flat[0]), int(flat[1])
+    scale = total / read if read else 1.0
     found = []
-    for key, count in zip(flat[::2], flat[1::2], strict=True):
+    for key, count in zip(flat[2::2], flat[3::2], strict=True):
         queue, eta, retry = as_str(key if isinstance(key, bytes) else str(key)).split("\0")
-        found.append((queue, eta_epoch(eta), retry == "1", int(count)))
-    return found
+        found.append((queue, eta_epoch(eta), retry == "1", int(count) * scale))
+    return found, read < total
 
 
 def workers(flat: Sequence[bytes]) -> list[tuple[str, tuple[str, ...], int]]:

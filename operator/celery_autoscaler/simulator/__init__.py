@@ -1,1 +1,1 @@
-"""simulator of the autoscaling operator."""
+"""Replays arrival traces against our policy and against an emulation of KEDA + HPA."""

@@ -40,15 +40,15 @@ def test_never_fewer_replicas_than_busy_workers() -> None:
 
 def test_step_limit_on_scale_up_is_max_of_pods_and_percent() -> None:
     decision, _ = run(SPEC, observe(ready=500, busy=2), current=2)
-    assert decision.replicas == 6 and decision.reason == Reason.STEP_LIMITED
+    assert decision.replicas == 2 + SPEC.scale_up.pods and decision.reason == Reason.STEP_LIMITED
 
 
 def test_scale_down_waits_for_the_stabilisation_window() -> None:
     _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
     quiet = observe(idle=10)
-    early, _ = run(SPEC, quiet, current=10, history=history, now=30)
+    early, _ = run(SPEC, quiet, current=10, history=history, now=20)
     assert early.replicas == 10 and early.reason == Reason.STABILISING
-    late, _ = run(SPEC, quiet, current=10, history=history, now=61)
+    late, _ = run(SPEC, quiet, current=10, history=history, now=31)
     assert late.replicas < 10
 
 

@@ -1,6 +1,6 @@
 """Rates from counter deltas: arrivals include backlog growth, resets give no rate."""
 
-from celery_autoscaler.signals.rates import Counters, rates_between
+from celery_autoscaler.policy.rates import Counters, rates_between
 
 
 def test_rates_and_service_time() -> None:
