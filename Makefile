@@ -41,8 +41,9 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-bench: $(VENV_STAMP) ## benchmarks against bare Celery; writes docs/benchmarks.md
+bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
+	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md
 
 cluster-binaries: ## build or reuse the cached Kubernetes binaries
 	bash tests/cluster/harness/toolchain.sh
