@@ -1,1 +1,99 @@
-"""kopf wiring (filled in below)."""
+"""kopf wiring only: a timer per WorkerPool delegates to Reconciler; startup sets peering and
+the metrics endpoint. Everything that decides or talks to Redis lives elsewhere."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Any
+
+import kopf
+from kubernetes import client, config
+from prometheus_client import start_http_server
+
+from celery_autoscaler import crd, metrics
+from celery_autoscaler.actuators.kubernetes import KubernetesActuator
+from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
+from celery_autoscaler.reconcile import Reconciler
+from celery_autoscaler.signals.connect import connect
+from celery_autoscaler.signals.probe import RedisProbe
+
+TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollIntervalSeconds
+_state: dict[str, Reconciler] = {}
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+    # Peering: of several operator replicas only the highest priority acts; a random priority
+    # breaks ties (kopf freezes every operator of an equal top priority).
+    settings.peering.name = os.environ.get("OPERATOR_PEERING", "jobplatform-operator")
+    settings.peering.priority = int(os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000)))
+    settings.posting.level = 20  # INFO and above become Events
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
+        prefix="autoscaling.jobplatform.dev"
+    )
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="autoscaling.jobplatform.dev"
+    )
+    try:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        config.load_kube_config()  # type: ignore[no-untyped-call]
+    api = client.ApiClient()
+    actuator = KubernetesActuator(
+        client.AppsV1Api(api),
+        client.CoreV1Api(api),
+        client.AutoscalingV2Api(api),
+        client.CustomObjectsApi(api),
+    )
+    _state["reconciler"] = Reconciler(actuator, QueueAlertSink(client.CustomObjectsApi(api)))
+    port = os.environ.get("OPERATOR_METRICS_PORT")
+    if port:
+        start_http_server(int(port))
+
+
+def _probe(body: kopf.Body, memo: kopf.Memo, actuator: KubernetesActuator) -> RedisProbe:
+    """One probe per pool, rebuilt when the pool's Redis section or queues change."""
+    spec, ns = body["spec"], body["metadata"]["namespace"]
+    key = repr((spec.get("redis"), spec.get("queues"), spec.get("celery")))
+    if getattr(memo, "probe_key", None) != key:
+        ref = spec["redis"]["secretRef"]
+
+        def read(field: str) -> str | None:
+            return actuator.secret_value(ns, ref["name"], field) if field else None
+
+        section = dict(spec["redis"])
+        redis_client = connect(
+            section,
+            read(ref.get("urlKey", "url")),
+            read(ref.get("usernameKey", "")),
+            read(ref.get("passwordKey", "")),
+        )
+        memo.probe = RedisProbe(redis_client, crd.layout(spec))
+        memo.probe_key = key
+    probe: RedisProbe = memo.probe
+    return probe
+
+
+@kopf.timer(crd.GROUP, crd.VERSION, "workerpools", interval=TICK, initial_delay=1.0)
+def reconcile_pool(
+    body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
+) -> None:
+    now = time.time()
+    if now - getattr(memo, "last_poll", 0.0) < crd.poll_interval(body["spec"]):
+        return
+    memo.last_poll = now
+    reconciler = _state["reconciler"]
+    started = time.perf_counter()
+    try:
+        probe = _probe(body, memo, reconciler.actuator)
+    except Exception as exc:  # a missing Secret is a condition, not a crash loop
+        kopf.warn(body, reason="RedisConfig", message=f"{type(exc).__name__}: {exc}")
+        return
+    outcome = reconciler.run(dict(body), probe, now)
+    patch.status.update(outcome.status)
+    for kind, reason, message in outcome.events:
+        (kopf.warn if kind == "Warning" else kopf.info)(body, reason=reason, message=message)
+    metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+    logger.debug("reconciled")

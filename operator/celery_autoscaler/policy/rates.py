@@ -54,7 +54,10 @@ class RateWindow:
         if len(self.samples) < 2:
             return Rates()
         if (
-            min(b.succeeded - a.succeeded for (a, _), (b, _) in zip(self.samples, self.samples[1:]))
+            min(
+                b.succeeded - a.succeeded
+                for (a, _), (b, _) in zip(self.samples, self.samples[1:], strict=False)
+            )
             < 0
         ):
             self.samples = self.samples[-1:]  # a counter reset: start over
