@@ -26,13 +26,15 @@ class Outcome:
 
 
 def _stop(body: dict[str, Any], kind: str, reason: str, message: str, now: float) -> Outcome:
+    """Do nothing to the Deployment; say why in a condition, and once in an Event."""
     old = (body.get("status") or {}).get("conditions") or []
     conds = status.conditions(old, {kind: (kind != "Ready", reason, message)}, now)
     if kind != "Ready":
         conds = status.conditions(conds, {"Ready": (False, reason, message)}, now)
+    seen = any(c.get("reason") == reason and c.get("message") == message for c in old)
     return Outcome(
         {"conditions": conds, "observedGeneration": body["metadata"].get("generation")},
-        [("Warning", reason, message)],
+        [] if seen else [("Warning", reason, message)],
     )
 
 

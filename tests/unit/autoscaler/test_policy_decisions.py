@@ -129,3 +129,9 @@ def test_workers_missing_after_grace() -> None:
 def test_history_survives_a_round_trip_through_status() -> None:
     _, history = run(SPEC, observe(ready=10, busy=1), current=1, now=5)
     assert History.from_dict(history.to_dict()) == history
+
+
+def test_with_no_busy_worker_silent_pods_may_go() -> None:
+    spec = replace(SPEC, scale_down=replace(SPEC.scale_down, stabilisation_seconds=0))
+    decision, _ = run(spec, observe(ready=5), current=4)  # no heartbeats at all
+    assert decision.replicas == 1 and decision.drain == ()

@@ -1,0 +1,129 @@
+"""The operator under kopf against the real kube-apiserver (kwok nodes) and a real Redis:
+a Celery backlog scales a Deployment up and, once gone, back to zero; a bad spec and an
+unknown Deployment become a condition and an Event, never a crash loop."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery import Celery
+from kopf.testing import KopfRunner
+from pytest_kubernetes.providers.base import AClusterManager
+
+from cluster.k8s_helpers import apply, deployment, kubectl_json, new_namespace
+from cluster.test_operator_crds import GROUP, install_crds, pool
+from devstack.local_servers import RedisServer
+from devstack.wait import wait_for
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def operator(cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch) -> Iterator[KopfRunner]:
+    install_crds(cluster)
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    args = ["run", "-A", "--standalone", "-m", "celery_autoscaler.handlers"]
+    with KopfRunner(args, timeout=60) as runner:
+        yield runner
+    assert runner.exception is None or isinstance(runner.exception, SystemExit)
+
+
+def redis_secret(ns: str, url: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "redis"},
+        "data": {"url": base64.b64encode(url.encode()).decode()},
+    }
+
+
+def replicas(cluster: AClusterManager, ns: str, name: str) -> int:
+    return int(kubectl_json(cluster, "get", "deployment", name, "-n", ns)["spec"]["replicas"])
+
+
+def condition(cluster: AClusterManager, ns: str, name: str, kind: str) -> dict[str, Any] | None:
+    found = kubectl_json(cluster, "get", "workerpool", name, "-n", ns).get("status") or {}
+    return next((c for c in found.get("conditions", []) if c["type"] == kind), None)
+
+
+def events(cluster: AClusterManager, ns: str, reason: str) -> list[dict[str, Any]]:
+    items = kubectl_json(cluster, "get", "events", "-n", ns)["items"]
+    return [e for e in items if e.get("reason") == reason]
+
+
+def test_backlog_scales_the_deployment_up_and_back_to_zero(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 0), namespace=ns)
+    apply(
+        cluster,
+        pool(
+            "pool",
+            deployment="worker",
+            queues=[queue],
+            maxReplicas=5,
+            pollIntervalSeconds=2,
+            behaviour={"scaleDown": {"stabilisationWindowSeconds": 0}, "cooldownToZeroSeconds": 4},
+        ),
+        namespace=ns,
+    )
+    app = Celery(broker=redis_server.url)
+    app.conf.broker_transport_options = {"priority_steps": [0, 3, 6, 9]}
+    for i in range(20):
+        app.send_task("noop", queue=queue, priority=(0, 9)[i % 2])
+    app.close()
+    wait_for(lambda: replicas(cluster, ns, "worker") == 4, timeout=90, what="scale-up to 4")
+    status = kubectl_json(cluster, "get", "workerpool", "pool", "-n", ns)["status"]
+    assert status["lastSignals"]["ready"] == 20 and status["desiredReplicas"] == 4
+    assert status["lastDecision"]["reason"] == "Backlog"
+    client = __import__("redis").Redis.from_url(redis_server.url)
+    client.delete(queue, f"{queue}\x06\x169")
+    client.close()
+    wait_for(lambda: replicas(cluster, ns, "worker") == 0, timeout=120, what="scale to zero")
+
+
+def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    apply(
+        cluster,
+        pool("backwards", deployment="worker", minReplicas=4, maxReplicas=2, pollIntervalSeconds=2),
+        namespace=ns,
+    )
+    apply(cluster, pool("orphan", deployment="nowhere", pollIntervalSeconds=2), namespace=ns)
+    bad = wait_for(
+        lambda: condition(cluster, ns, "backwards", "Ready"),
+        timeout=60,
+        what="a Ready condition on the bad pool",
+    )
+    assert bad["status"] == "False" and bad["reason"] == "InvalidSpec"
+    assert "maxReplicas 2 < minReplicas 4" in bad["message"]
+    orphan = wait_for(
+        lambda: condition(cluster, ns, "orphan", "Ready"),
+        timeout=60,
+        what="a Ready condition on the orphan pool",
+    )
+    assert orphan["reason"] == "DeploymentNotFound"
+    wait_for(
+        lambda: events(cluster, ns, "InvalidSpec") and events(cluster, ns, "DeploymentNotFound"),
+        timeout=60,
+        what="the Events",
+    )
+    assert replicas(cluster, ns, "worker") == 1  # untouched
+    assert len(events(cluster, ns, "InvalidSpec")) == 1  # once, not once per poll
+    assert operator.exception is None and GROUP
