@@ -5,7 +5,7 @@ VENV_STAMP := .venv/.installed
 STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
-.PHONY: help install demo test test-unit test-integration test-cluster lint bench \
+.PHONY: help install demo demo-autoscaling test test-unit test-integration test-cluster lint bench \
         cluster-binaries cluster-up cluster-down clean
 
 help:
@@ -56,3 +56,6 @@ cluster-down: $(VENV_STAMP) ## stop the local control plane
 
 clean: ## remove local state (not the binary cache)
 	rm -rf $(STATE) .pytest_cache .mypy_cache .ruff_cache
+
+demo-autoscaling: $(VENV_STAMP) ## the autoscaling policy driving local Celery workers, no cluster
+	$(PY) -m celery_autoscaler.demo.run

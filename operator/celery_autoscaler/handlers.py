@@ -3,6 +3,7 @@ the metrics endpoint. Everything that decides or talks to Redis lives elsewhere.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -29,7 +30,9 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     # breaks ties (kopf freezes every operator of an equal top priority).
     settings.peering.name = os.environ.get("OPERATOR_PEERING", "jobplatform-operator")
     settings.peering.priority = int(os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000)))
-    settings.posting.level = 20  # INFO and above become Events
+    # Only our own Events (kopf.info/warn, once per transition) and kopf's warnings: a timer
+    # logging success every poll must not become an Event every poll.
+    settings.posting.level = logging.WARNING
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
         prefix="autoscaling.jobplatform.dev"
     )

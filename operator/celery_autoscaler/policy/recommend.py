@@ -17,7 +17,8 @@ def components(spec: PoolSpec, obs: Observation, current: int) -> dict[Reason, i
     - latency: if the oldest ready message waited longer than the target, grow in proportion
       (at least one more replica), since the current pool is too slow for the arrival rate;
     - throughput: arrival rate x service time / concurrency (Little's law), so a steady stream
-      of short tasks keeps enough replicas even when the backlog looks small;
+      of short tasks keeps enough replicas even when the backlog looks small (only while the
+      pool runs: the rates are a trailing window, and a pool at zero starts on real backlog);
     - busy workers: never fewer replicas than workers running a task.
     """
     backlog = math.ceil((obs.ready + obs.reserved) / spec.backlog_per_replica)
@@ -27,7 +28,7 @@ def components(spec: PoolSpec, obs: Observation, current: int) -> dict[Reason, i
         latency = max(current + 1, math.ceil(current * age / spec.max_wait_seconds))
     throughput = 0
     service = obs.rates.service_seconds
-    if service is not None and obs.rates.arrival > 0:
+    if service is not None and obs.rates.arrival > 0 and current > 0:
         throughput = math.ceil(obs.rates.arrival * service / spec.concurrency - 1e-9)
     return {
         Reason.BACKLOG: backlog,
