@@ -13,17 +13,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from probe_cost import measure  # noqa: E402
+from probe_cost import measure
 
-from celery_autoscaler.policy import PoolSpec  # noqa: E402
-from celery_autoscaler.simulator.keda import KedaHpa  # noqa: E402
-from celery_autoscaler.simulator.ours import Ours  # noqa: E402
-from celery_autoscaler.simulator.run import Result, simulate  # noqa: E402
-from celery_autoscaler.simulator.traces import TRACES, Trace  # noqa: E402
+from celery_autoscaler.policy import PoolSpec
+from celery_autoscaler.simulator.keda import KedaHpa
+from celery_autoscaler.simulator.ours import Ours
+from celery_autoscaler.simulator.run import Result, simulate
+from celery_autoscaler.simulator.traces import TRACES, Trace
 
 MAX_REPLICAS = 30
 
@@ -58,7 +58,8 @@ def run(out: Path, seed: int, with_probe: bool) -> str:
         "scale-up max(100 %, 4 pods) per 15 s, the ReplicaSet picks which pods go.",
         "Ours: the operator's `decide` with the WorkerPool defaults, polled every 10 s.",
         "",
-        "| trace | scaler | p95 wait (s) | worker-seconds | busy workers interrupted | scale events |",
+        "| trace | scaler | p95 wait (s) | worker-seconds | busy workers interrupted "
+        "| scale events |",
         "|---|---|---:|---:|---:|---:|",
     ]
     summary = []
@@ -89,7 +90,8 @@ def run(out: Path, seed: int, with_probe: bool) -> str:
         lines += [
             "## Probe cost as `unacked` grows (real Redis, loopback, median of 5)",
             "",
-            "| unacked entries | unacked size (MB) | one probe poll (ms) | HVALS + parse in Python (ms) |",
+            "| unacked entries | unacked size (MB) | one probe poll (ms) "
+            "| HVALS + parse in Python (ms) |",
             "|---:|---:|---:|---:|",
         ]
         for row in measure():

@@ -1,8 +1,9 @@
 """What one probe poll costs as `unacked` grows: the Lua summary against shipping every entry.
 
 Up to UNACKED_EXACT_LIMIT entries the probe counts exactly; above it, from a sample, so its
-cost stops growing with the hash. Entries are shaped as kombu writes them (`[payload, exchange, routing_key]`, base64 body of
-about 600 bytes); one in five carries an ETA, one in ten is a retry.
+cost stops growing with the hash. Entries are shaped as kombu writes them
+(`[payload, exchange, routing_key]`, base64 body of about 600 bytes); one in five carries an
+ETA, one in ten is a retry.
 """
 
 from __future__ import annotations
