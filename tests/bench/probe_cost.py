@@ -51,7 +51,7 @@ def median_ms(fn: object, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def measure(sizes: tuple[int, ...] = (1_000, 5_000, 20_000, 50_000)) -> list[dict[str, float]]:
+def measure(sizes: tuple[int, ...] = (1_000, 2_000, 20_000, 50_000)) -> list[dict[str, float]]:
     server = RedisServer().start()
     try:
         client = redis.Redis.from_url(server.url)

@@ -196,7 +196,7 @@ def test_unacked_is_summarised_inside_redis(
     expected = full_parse(queue, entries)
     assert expected[queue][0] > 0 and expected[queue][1] > 0 and expected[f"{queue}-x"][2] > 0
     # Other tests' entries may share the hash: they count toward the sample, not these queues.
-    tolerance = 0 if size < UNACKED_EXACT_LIMIT else 0.03 * size
+    tolerance = 0 if size < UNACKED_EXACT_LIMIT else 0.05 * size
     for name, counts in expected.items():
         q = obs.queues[name]
         for got, want in zip((q.reserved, q.scheduled, q.retrying), counts, strict=True):

@@ -14,7 +14,7 @@ from celery_autoscaler.signals.layout import WORKER_KEY_PREFIX, WORKERS, Layout,
 from celery_autoscaler.signals.scripts import UNACKED_SUMMARY, WORKERS_SUMMARY
 
 HEARTBEAT_MAX_AGE = 30.0  # three heartbeats at the workers' default 10 s interval
-UNACKED_EXACT_LIMIT = 5000  # above this many unacked entries the counts come from a sample
+UNACKED_EXACT_LIMIT = 2000  # above this many unacked entries the counts come from a sample
 
 
 @dataclass
