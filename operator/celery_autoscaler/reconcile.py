@@ -8,14 +8,14 @@ condition and an Event, never an exception that kopf would retry in a loop.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from celery_autoscaler import crd, metrics, status
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
 from celery_autoscaler.alerts.lifecycle import reconcile as alert_changes
-from celery_autoscaler.policy import Decision, decide
+from celery_autoscaler.policy import AlertSignal, Decision, decide
 from celery_autoscaler.signals.probe import RedisProbe
 
 
@@ -66,7 +66,13 @@ class Reconciler:
         decision, history = decide(
             pool, obs, current, status.history(old_status.get("history")), now
         )
-        self._act(ns, deployment, current, decision)
+        selector = self.actuator.selector(ns, deployment)
+        self._act(ns, selector, deployment, current, decision)
+        crashing = self.actuator.crash_looping(ns, selector)
+        if crashing:
+            message = f"{len(crashing)} worker pods in CrashLoopBackOff, e.g. {crashing[0]}"
+            alert = AlertSignal("WorkerCrashLoop", "", "critical", message)
+            decision = replace(decision, alerts=(*decision.alerts, alert))
         events = self._alerts(body, decision, now)
         signals = status.signals(obs, now)
         metrics.record_signals(ns, name, signals)
@@ -92,8 +98,9 @@ class Reconciler:
             events,
         )
 
-    def _act(self, ns: str, deployment: str, current: int, decision: Decision) -> None:
-        selector = self.actuator.selector(ns, deployment)
+    def _act(
+        self, ns: str, selector: str, deployment: str, current: int, decision: Decision
+    ) -> None:
         marked = self.actuator.mark_for_removal(ns, decision.drain) if decision.drain else []
         if decision.replicas != current:
             self.actuator.scale(ns, deployment, decision.replicas)

@@ -66,6 +66,17 @@ class KubernetesActuator:
                 cleared += 1
         return cleared
 
+    def crash_looping(self, namespace: str, selector: str) -> list[str]:
+        """Pods of the pool with a container waiting in CrashLoopBackOff."""
+        found = []
+        for pod in self.core.list_namespaced_pod(namespace, label_selector=selector).items:
+            for cs in (pod.status and pod.status.container_statuses) or []:
+                waiting = cs.state and cs.state.waiting
+                if waiting and waiting.reason == "CrashLoopBackOff":
+                    found.append(pod.metadata.name)
+                    break
+        return found
+
     def selector(self, namespace: str, deployment: str) -> str:
         dep = self.apps.read_namespaced_deployment(deployment, namespace)
         labels = dep.spec.selector.match_labels or {}
