@@ -16,7 +16,7 @@ from prometheus_client import start_http_server
 from celery_autoscaler import crd, metrics
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
-from celery_autoscaler.reconcile import Reconciler
+from celery_autoscaler.reconcile import Reconciler, config_error
 from celery_autoscaler.signals.connect import connect
 from celery_autoscaler.signals.probe import RedisProbe
 
@@ -91,10 +91,11 @@ def reconcile_pool(
     started = time.perf_counter()
     try:
         probe = _probe(body, memo, reconciler.actuator)
-    except Exception as exc:  # a missing Secret is a condition, not a crash loop
-        kopf.warn(body, reason="RedisConfig", message=f"{type(exc).__name__}: {exc}")
-        return
-    outcome = reconciler.run(dict(body), probe, now)
+    except Exception as exc:  # a missing Secret or a bad URL: a condition, not a crash loop
+        memo.probe_key = None
+        outcome = config_error(dict(body), f"{type(exc).__name__}: {exc}", now)
+    else:
+        outcome = reconciler.run(dict(body), probe, now)
     patch.status.update(outcome.status)
     for kind, reason, message in outcome.events:
         (kopf.warn if kind == "Warning" else kopf.info)(body, reason=reason, message=message)

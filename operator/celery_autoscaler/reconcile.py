@@ -14,7 +14,7 @@ from typing import Any
 from celery_autoscaler import crd, metrics, status
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
-from celery_autoscaler.alerts.lifecycle import reconcile as alert_changes
+from celery_autoscaler.alerts.publish import publish
 from celery_autoscaler.policy import AlertSignal, Decision, decide
 from celery_autoscaler.signals.probe import RedisProbe
 
@@ -36,6 +36,11 @@ def _stop(body: dict[str, Any], kind: str, reason: str, message: str, now: float
         {"conditions": conds, "observedGeneration": body["metadata"].get("generation")},
         [] if seen else [("Warning", reason, message)],
     )
+
+
+def config_error(body: dict[str, Any], message: str, now: float | None = None) -> Outcome:
+    """The Redis section or its Secret cannot be used: a condition, not a crash loop."""
+    return _stop(body, "Ready", "RedisConfig", message, time.time() if now is None else now)
 
 
 @dataclass
@@ -73,7 +78,8 @@ class Reconciler:
             message = f"{len(crashing)} worker pods in CrashLoopBackOff, e.g. {crashing[0]}"
             alert = AlertSignal("WorkerCrashLoop", "", "critical", message)
             decision = replace(decision, alerts=(*decision.alerts, alert))
-        events = self._alerts(body, decision, now)
+        retention = crd.alert_retention(spec)
+        events = publish(self.alerts, body, decision.alerts, now, retention)
         signals = status.signals(obs, now)
         metrics.record_signals(ns, name, signals)
         metrics.REPLICAS.labels(ns, name, "current").set(current)
@@ -105,27 +111,3 @@ class Reconciler:
         if decision.replicas != current:
             self.actuator.scale(ns, deployment, decision.replicas)
         self.actuator.clear_marks(ns, selector, keep=marked)
-
-    def _alerts(
-        self, body: dict[str, Any], decision: Decision, now: float
-    ) -> list[tuple[str, str, str]]:
-        meta = body["metadata"]
-        ns, name = meta["namespace"], meta["name"]
-        owner = {
-            "apiVersion": body["apiVersion"],
-            "kind": body["kind"],
-            "name": name,
-            "uid": meta["uid"],
-            "controller": True,
-        }
-        existing = self.alerts.list(ns, name)
-        retention = crd.alert_retention(body["spec"])
-        events = []
-        for change in alert_changes(name, existing, list(decision.alerts), now, retention):
-            self.alerts.apply(ns, owner, change)
-            if change.event:
-                kind = "Warning" if change.event == "Fired" else "Normal"
-                r = change.record
-                where = f" on queue {r.queue}" if r.queue else ""
-                events.append((kind, f"Alert{change.event}", f"{r.type}{where}: {r.message}"))
-        return events
