@@ -17,6 +17,7 @@ import pytest
 import redis
 from celery import Celery
 
+from celery_autoscaler.policy import History, PoolSpec, decide
 from celery_autoscaler.signals.layout import Layout
 from celery_autoscaler.signals.probe import UNACKED_EXACT_LIMIT, RedisProbe
 from devstack.local_servers import RedisServer
@@ -201,3 +202,15 @@ def test_unacked_is_summarised_inside_redis(
         q = obs.queues[name]
         for got, want in zip((q.reserved, q.scheduled, q.retrying), counts, strict=True):
             assert abs(got - want) <= tolerance, (name, got, want)
+
+
+def test_redis_stopped_reads_as_an_error_and_the_policy_holds() -> None:
+    server = RedisServer().start()
+    client = redis.Redis.from_url(server.url, socket_timeout=2, socket_connect_timeout=2)
+    probe = RedisProbe(client, Layout(queues=("default",)))
+    server.close()
+    obs = probe.poll()
+    client.close()
+    assert obs.error is not None and not obs.complete
+    decision, _ = decide(PoolSpec(max_replicas=10, fallback_replicas=4), obs, 7, History(), 0.0)
+    assert decision.replicas == 7 and [a.type for a in decision.alerts] == ["ProbeFailing"]
