@@ -27,9 +27,15 @@ _state: dict[str, Reconciler] = {}
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     # Peering: of several operator replicas only the highest priority acts; a random priority
-    # breaks ties (kopf freezes every operator of an equal top priority).
-    settings.peering.name = os.environ.get("OPERATOR_PEERING", "jobplatform-operator")
-    settings.peering.priority = int(os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000)))
+    # breaks ties (kopf pauses every operator of an equal top priority). `--priority` and
+    # `--peering` on the command line win over the defaults here.
+    if settings.peering.name == "default":
+        settings.peering.name = os.environ.get("OPERATOR_PEERING", "jobplatform-operator")
+    if settings.peering.priority == 0:
+        settings.peering.priority = int(
+            os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000))
+        )
+    settings.peering.mandatory = True  # without its peering object, refuse rather than race
     # Only our own Events (kopf.info/warn, once per transition) and kopf's warnings: a timer
     # logging success every poll must not become an Event every poll.
     settings.posting.level = logging.WARNING

@@ -5,6 +5,7 @@ unknown Deployment become a condition and an Event, never a crash loop."""
 from __future__ import annotations
 
 import base64
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -127,3 +128,54 @@ def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
     assert replicas(cluster, ns, "worker") == 1  # untouched
     assert len(events(cluster, ns, "InvalidSpec")) == 1  # once, not once per poll
     assert operator.exception is None and GROUP
+
+
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_of_two_replicas_only_the_higher_priority_acts(
+    cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_crds(cluster)
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    name = f"peering-{uuid.uuid4().hex[:6]}"
+    apply(
+        cluster,
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": name}},
+    )
+    captured = Captured()
+    logging.getLogger("kopf").addHandler(captured)
+
+    def run(priority: int) -> KopfRunner:
+        args = [
+            "run",
+            "-A",
+            "--peering",
+            name,
+            "--priority",
+            str(priority),
+            "-m",
+            "celery_autoscaler.handlers",
+        ]
+        return KopfRunner(args, timeout=60)
+
+    try:
+        with run(100), run(200):
+            wait_for(
+                lambda: any("Pausing operations in favour of" in m for m in captured.messages),
+                timeout=90,
+                what="the lower-priority replica to pause",
+            )
+            peers = kubectl_json(cluster, "get", "clusterkopfpeering", name)["status"]
+            assert sorted(p["priority"] for p in peers.values()) == [100, 200]
+    finally:
+        logging.getLogger("kopf").removeHandler(captured)
+    pauses = [m for m in captured.messages if "Pausing operations in favour of" in m]
+    assert pauses and all("priority=200" in m or "200" in m for m in pauses)
+    assert not any("Pausing all operators" in m for m in captured.messages)
