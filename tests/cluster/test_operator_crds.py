@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_kubernetes.providers.base import AClusterManager
 
-from cluster.k8s_helpers import apply, kubectl_json, new_namespace
+from cluster.k8s_helpers import apply, kubectl, kubectl_json, new_namespace
 from devstack.wait import wait_for
 
 CRDS = Path(__file__).resolve().parents[2] / "operator" / "crds"
@@ -108,19 +108,17 @@ def test_status_is_a_subresource_and_printer_columns_show_it(cluster: AClusterMa
             "conditions": [{"type": "Ready", "status": "True"}],
         }
     }
-    cluster.kubectl(
-        [
-            "-n",
-            ns,
-            "patch",
-            "workerpool",
-            "p2",
-            "--type=merge",
-            "--subresource=status",
-            "-p",
-            json.dumps(status),
-        ],
-        as_dict=False,
+    kubectl(
+        cluster,
+        "-n",
+        ns,
+        "patch",
+        "workerpool",
+        "p2",
+        "--type=merge",
+        "--subresource=status",
+        "-p",
+        json.dumps(status),
     )
     table = cluster.kubectl(["-n", ns, "get", "workerpool", "p2"], as_dict=False)
     header, row = table.splitlines()[:2]
@@ -163,19 +161,17 @@ def test_queue_alert_validates_type_and_state(cluster: AClusterManager) -> None:
             "lastSeen": "2026-01-01T00:00:00Z",
         }
     }
-    cluster.kubectl(
-        [
-            "-n",
-            ns,
-            "patch",
-            "queuealert",
-            "p-retrystorm",
-            "--type=merge",
-            "--subresource=status",
-            "-p",
-            json.dumps(status),
-        ],
-        as_dict=False,
+    kubectl(
+        cluster,
+        "-n",
+        ns,
+        "patch",
+        "queuealert",
+        "p-retrystorm",
+        "--type=merge",
+        "--subresource=status",
+        "-p",
+        json.dumps(status),
     )
     row = wait_for(
         lambda: cluster.kubectl(["-n", ns, "get", "queuealerts"], as_dict=False).splitlines()[1],
