@@ -24,6 +24,14 @@ TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollInt
 _state: dict[str, Reconciler] = {}
 
 
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In-cluster ServiceAccount first, else the kubeconfig KUBECONFIG names now (kopf's
+    client-library login would read a path fixed when the library was imported)."""
+    info: kopf.ConnectionInfo | None = kopf.login_with_service_account(**kwargs)
+    return info or kopf.login_with_kubeconfig(**kwargs)
+
+
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     # Peering: of several operator replicas only the highest priority acts; a random priority
@@ -35,7 +43,8 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         settings.peering.priority = int(
             os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000))
         )
-    settings.peering.mandatory = True  # without its peering object, refuse rather than race
+    if not settings.peering.standalone:
+        settings.peering.mandatory = True  # without the peering CRD, wait rather than race
     # Only our own Events (kopf.info/warn, once per transition) and kopf's warnings: a timer
     # logging success every poll must not become an Event every poll.
     settings.posting.level = logging.WARNING
@@ -48,7 +57,8 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     try:
         config.load_incluster_config()  # type: ignore[no-untyped-call]
     except config.ConfigException:
-        config.load_kube_config()  # type: ignore[no-untyped-call]
+        # The client reads KUBECONFIG once at import; read it now, as kopf does.
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))  # type: ignore[no-untyped-call]
     api = client.ApiClient()
     actuator = KubernetesActuator(
         client.AppsV1Api(api),
