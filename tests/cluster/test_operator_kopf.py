@@ -11,14 +11,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from celery import Celery
 from kopf.testing import KopfRunner
 from pytest_kubernetes.providers.base import AClusterManager
 
-from cluster.k8s_helpers import apply, deployment, kubectl_json, new_namespace
+from celery_autoscaler.actuators.kubernetes import DELETION_COST
+from cluster.k8s_helpers import (
+    all_pods,
+    apply,
+    deployment,
+    kubectl_json,
+    new_namespace,
+    ready_pods,
+)
 from cluster.test_operator_crds import install_crds, pool
 from devstack.local_servers import RedisServer
 from devstack.wait import wait_for
+from jobplatform.infrastructure.redis.heartbeat import (
+    WorkerState,
+    remove_heartbeat,
+    write_heartbeat,
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +106,7 @@ def test_backlog_scales_the_deployment_up_and_back_to_zero(
     )
     assert status["lastSignals"]["ready"] == 20 and status["desiredReplicas"] == 4
     assert status["lastDecision"]["reason"] == "Backlog"
-    client = __import__("redis").Redis.from_url(redis_server.url)
+    client = redis.Redis.from_url(redis_server.url)
     client.delete(queue, f"{queue}\x06\x169")
     client.close()
     wait_for(lambda: replicas(cluster, ns, "worker") == 0, timeout=120, what="scale to zero")
@@ -181,3 +195,100 @@ def test_of_two_replicas_only_the_higher_priority_acts(
     pauses = [m for m in captured.messages if "Pausing operations in favour of" in m]
     assert pauses and all("priority=200" in m or "200" in m for m in pauses)
     assert not any("Pausing all operators" in m for m in captured.messages)
+
+
+def test_scale_in_removes_only_idle_workers(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    """Two of four workers report busy: the pool goes to two, and the ReplicaSet deletes the
+    two idle pods the operator marked with a low pod-deletion-cost."""
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 4), namespace=ns)
+    pods = wait_for(
+        lambda: len(p := ready_pods(cluster, ns, "worker")) == 4 and p,
+        timeout=90,
+        what="4 ready pods",
+    )
+    busy = sorted(pods)[:2]  # the other two report idle
+    client = redis.Redis.from_url(redis_server.url)
+    for pod in pods:
+        state = WorkerState(active=1 if pod in busy else 0, reserved=0)
+        write_heartbeat(client, f"celery@{pod}", [queue], 1, state, ttl=600)
+    try:
+        apply(
+            cluster,
+            pool(
+                "pool",
+                deployment="worker",
+                queues=[queue],
+                maxReplicas=4,
+                pollIntervalSeconds=2,
+                behaviour={
+                    "scaleDown": {"stabilisationWindowSeconds": 0},
+                    "cooldownToZeroSeconds": 3600,
+                },
+            ),
+            namespace=ns,
+        )
+        wait_for(lambda: replicas(cluster, ns, "worker") == 2, timeout=90, what="scale-in to 2")
+        left = wait_for(
+            lambda: len(p := all_pods(cluster, ns, "worker")) == 2 and p,
+            timeout=90,
+            what="two pods left",
+        )
+        assert sorted(left) == busy
+        notes = [
+            kubectl_json(cluster, "get", "pod", p, "-n", ns)["metadata"].get("annotations") or {}
+            for p in left
+        ]
+        assert not any(DELETION_COST in n for n in notes)
+    finally:
+        for pod in pods:
+            remove_heartbeat(client, f"celery@{pod}")
+        client.close()
+
+
+def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    apply(
+        cluster,
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "other"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"},
+                "minReplicas": 1,
+                "maxReplicas": 3,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 80},
+                        },
+                    }
+                ],
+            },
+        },
+        namespace=ns,
+    )
+    apply(
+        cluster,
+        pool("pool", deployment="worker", minReplicas=2, pollIntervalSeconds=2),
+        namespace=ns,
+    )
+    found = wait_for(
+        lambda: condition(cluster, ns, "pool", "ScalerConflict"),
+        timeout=60,
+        what="a ScalerConflict condition",
+    )
+    assert found["status"] == "True" and "HorizontalPodAutoscaler/other" in found["message"]
+    wait_for(lambda: events(cluster, ns, "ScalerConflict"), timeout=60, what="the Event")
+    assert replicas(cluster, ns, "worker") == 1  # minReplicas 2 not applied: not ours to scale
