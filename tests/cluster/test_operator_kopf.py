@@ -292,3 +292,31 @@ def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
     assert found["status"] == "True" and "HorizontalPodAutoscaler/other" in found["message"]
     wait_for(lambda: events(cluster, ns, "ScalerConflict"), timeout=60, what="the Event")
     assert replicas(cluster, ns, "worker") == 1  # minReplicas 2 not applied: not ours to scale
+
+
+def test_a_paused_pool_is_left_alone(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    client = redis.Redis.from_url(redis_server.url)
+    client.lpush(queue, *[b"{}"] * 30)  # a backlog that would ask for 5 replicas
+    try:
+        paused = pool("pool", deployment="worker", queues=[queue], pollIntervalSeconds=2)
+        paused["metadata"]["annotations"] = {"autoscaling.jobplatform.dev/paused": "true"}
+        apply(cluster, paused, namespace=ns)
+        found = wait_for(
+            lambda: condition(cluster, ns, "pool", "Paused"), timeout=60, what="a Paused condition"
+        )
+        assert found["status"] == "True"
+        assert replicas(cluster, ns, "worker") == 1
+        cluster.kubectl(
+            ["-n", ns, "annotate", "workerpool", "pool", "autoscaling.jobplatform.dev/paused-"],
+            as_dict=False,
+        )
+        wait_for(lambda: replicas(cluster, ns, "worker") == 5, timeout=60, what="unpaused scale-up")
+    finally:
+        client.delete(queue)
+        client.close()
