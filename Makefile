@@ -7,7 +7,7 @@ VENV_STAMP := .venv/.installed
 STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
-.PHONY: help install demo test test-unit test-integration test-cluster lint bench \
+.PHONY: help install demo demo-autoscaling test test-unit test-integration test-cluster lint bench \
         cluster-binaries cluster-up cluster-down clean
 
 help:
@@ -44,13 +44,14 @@ test-cluster: $(VENV_STAMP) cluster-binaries ## real kube-apiserver, controller-
 	$(PY) -m pytest tests/cluster
 
 lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
-	.venv/bin/ruff check services tests
-	.venv/bin/ruff format --check services tests
+	.venv/bin/ruff check services operator tests
+	.venv/bin/ruff format --check services operator tests
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-bench: $(VENV_STAMP) ## benchmarks against bare Celery; writes docs/benchmarks.md
+bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
+	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md
 
 cluster-binaries: $(VENV_STAMP) ## build or reuse the cached Kubernetes binaries (Go only to build)
 	PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh
@@ -63,3 +64,6 @@ cluster-down: $(VENV_STAMP) ## stop the local control plane
 
 clean: ## remove local state (not the binary cache)
 	rm -rf $(STATE) .pytest_cache .mypy_cache .ruff_cache
+
+demo-autoscaling: $(VENV_STAMP) ## the autoscaling policy driving local Celery workers, no cluster
+	$(PY) -m celery_autoscaler.demo.run

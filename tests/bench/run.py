@@ -166,7 +166,7 @@ def bench_state_path(env: PlatformEnv, n: int) -> float:
         ]
         started = time.perf_counter()
         for job_id in ids:
-            c.runner.run(job_id)
+            c.runner.run(job_id, owner="bench@local")
         elapsed = time.perf_counter() - started
     c.close()
     return elapsed / n * 1000

@@ -27,10 +27,6 @@ class ReconcilePass:
     # Re-published jobs by the reason they stalled.
     redispatched: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def total(self) -> int:
-        return sum(self.redispatched.values())
-
 
 def stall_reason(job: StalledJob, broker_lost: bool) -> str:
     if broker_lost:

@@ -139,5 +139,7 @@ def test_chaos_loses_no_job_and_doubles_no_effect(
         reporter.write_line(report)
     print(report)
     assert states == {"succeeded": JOBS}
+    for name, proc in stack.procs.items():  # killed workers were replaced; nothing else died
+        assert proc.alive(), f"{name} exited: {proc.log_path.read_text()[-2000:]}"
     assert set(submitter.refusals) <= {0, 503}  # an outage is a 503 to retry, never a 500
     assert doubled == []

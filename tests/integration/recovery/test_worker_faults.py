@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -14,18 +16,29 @@ pytestmark = pytest.mark.integration
 
 
 def test_killed_worker_job_is_taken_over_after_its_lease_not_the_visibility_timeout(
-    stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture
+    stack: Stack,
+    stack_api: httpx.Client,
+    stack_tenant: TenantFixture,
+    request: pytest.FixtureRequest,
 ) -> None:
     api, tenant = stack_api, stack_tenant
     payload = {"sleep_seconds": 4, "emit_event": True}
     job_id = submit(api, tenant, "diagnostic", payload).json()["job_id"]
     assert wait_status(api, tenant, job_id, "running")["attempts"] == 1
+    killed_at = time.monotonic()
     stack.procs["heavy"].kill()  # SIGKILL to the worker and its pool children, mid-job
     stack.start("heavy")
     # The visibility timeout is an hour; the lease is 3 s and the reconciler passes every
     # half second, so the job can only finish within this wait if its lease ran out and the
     # reconciler published it again.
     job = wait_status(api, tenant, job_id, "succeeded", timeout=90)
+    report = (
+        f"worker SIGKILL: job finished on another worker {time.monotonic() - killed_at:.1f} s "
+        "after the kill (lease 3 s, a 4 s job, visibility timeout 3600 s)"
+    )
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(report)
     assert job["attempts"] == 2
     assert stack.effects(tenant)[job_id] == 1
     redispatches = stack.sql("SELECT redispatches FROM jobs WHERE id = %s", job_id)

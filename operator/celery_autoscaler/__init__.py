@@ -1,0 +1,1 @@
+"""Celery-aware autoscaling operator: WorkerPool objects in, Deployment replicas out."""

@@ -1,0 +1,119 @@
+"""kopf wiring only: a timer per WorkerPool delegates to Reconciler; startup sets peering and
+the metrics endpoint. Everything that decides or talks to Redis lives elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from typing import Any
+
+import kopf
+from kubernetes import client, config
+from prometheus_client import start_http_server
+
+from celery_autoscaler import crd, metrics
+from celery_autoscaler.actuators.kubernetes import KubernetesActuator
+from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
+from celery_autoscaler.reconcile import Reconciler, config_error
+from celery_autoscaler.signals.connect import connect
+from celery_autoscaler.signals.probe import RedisProbe
+
+TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollIntervalSeconds
+_state: dict[str, Reconciler] = {}
+
+
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In-cluster ServiceAccount first, else the kubeconfig KUBECONFIG names now (kopf's
+    client-library login would read a path fixed when the library was imported)."""
+    info: kopf.ConnectionInfo | None = kopf.login_with_service_account(**kwargs)
+    return info or kopf.login_with_kubeconfig(**kwargs)
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+    # Peering: of several operator replicas only the highest priority acts; a random priority
+    # breaks ties (kopf pauses every operator of an equal top priority). `--priority` and
+    # `--peering` on the command line win over the defaults here.
+    if settings.peering.name == "default":
+        settings.peering.name = os.environ.get("OPERATOR_PEERING", "jobplatform-operator")
+    if settings.peering.priority == 0:
+        settings.peering.priority = int(
+            os.environ.get("OPERATOR_PRIORITY", random.randint(1, 10000))
+        )
+    if not settings.peering.standalone:
+        settings.peering.mandatory = True  # without the peering CRD, wait rather than race
+    # Only our own Events (kopf.info/warn, once per transition) and kopf's warnings: a timer
+    # logging success every poll must not become an Event every poll.
+    settings.posting.level = logging.WARNING
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
+        prefix="autoscaling.jobplatform.dev"
+    )
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="autoscaling.jobplatform.dev"
+    )
+    try:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        # The client reads KUBECONFIG once at import; read it now, as kopf does.
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))  # type: ignore[no-untyped-call]
+    api = client.ApiClient()
+    actuator = KubernetesActuator(
+        client.AppsV1Api(api),
+        client.CoreV1Api(api),
+        client.AutoscalingV2Api(api),
+        client.CustomObjectsApi(api),
+    )
+    _state["reconciler"] = Reconciler(actuator, QueueAlertSink(client.CustomObjectsApi(api)))
+    port = os.environ.get("OPERATOR_METRICS_PORT")
+    if port:
+        start_http_server(int(port))
+
+
+def _probe(body: kopf.Body, memo: kopf.Memo, actuator: KubernetesActuator) -> RedisProbe:
+    """One probe per pool, rebuilt when the pool's Redis section or queues change."""
+    spec, ns = body["spec"], body["metadata"]["namespace"]
+    key = repr((spec.get("redis"), spec.get("queues"), spec.get("celery")))
+    if getattr(memo, "probe_key", None) != key:
+        ref = spec["redis"]["secretRef"]
+
+        def read(field: str) -> str | None:
+            return actuator.secret_value(ns, ref["name"], field) if field else None
+
+        section = dict(spec["redis"])
+        redis_client = connect(
+            section,
+            read(ref.get("urlKey", "url")),
+            read(ref.get("usernameKey", "")),
+            read(ref.get("passwordKey", "")),
+        )
+        memo.probe = RedisProbe(redis_client, crd.layout(spec))
+        memo.probe_key = key
+    probe: RedisProbe = memo.probe
+    return probe
+
+
+@kopf.timer(crd.GROUP, crd.VERSION, "workerpools", interval=TICK, initial_delay=1.0)
+def reconcile_pool(
+    body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
+) -> None:
+    now = time.time()
+    if now - getattr(memo, "last_poll", 0.0) < crd.poll_interval(body["spec"]):
+        return
+    memo.last_poll = now
+    reconciler = _state["reconciler"]
+    started = time.perf_counter()
+    try:
+        probe = _probe(body, memo, reconciler.actuator)
+    except Exception as exc:  # a missing Secret or a bad URL: a condition, not a crash loop
+        memo.probe_key = None
+        outcome = config_error(dict(body), f"{type(exc).__name__}: {exc}", now)
+    else:
+        outcome = reconciler.run(dict(body), probe, now)
+    patch.status.update(outcome.status)
+    for kind, reason, message in outcome.events:
+        (kopf.warn if kind == "Warning" else kopf.info)(body, reason=reason, message=message)
+    metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+    logger.debug("reconciled")

@@ -1,0 +1,61 @@
+"""A WorkerPool's scaling spec as the policy sees it (parsed from the CRD by the adapter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """HPA-like behaviour of one direction: a stabilisation window and a step limit per period.
+
+    The allowed step is the larger of `pods` and `percent` of the replicas at the start of the
+    period, as the HPA does with its default `selectPolicy: Max`.
+    """
+
+    stabilisation_seconds: float
+    pods: int
+    percent: int
+    period_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSpec:
+    """Defaults are bolder than the HPA's: our backlog counts every priority list and the
+    unacked messages, and scale-in removes only idle workers, so acting fast costs no work.
+    The simulator (docs/benchmarks/autoscaling.md) is where they were chosen."""
+
+    min_replicas: int = 0
+    max_replicas: int = 10
+    backlog_per_replica: float = 5.0  # ready + reserved messages one replica should carry
+    max_wait_seconds: float = 30.0  # target age of the oldest ready message
+    concurrency: int = 1  # Celery worker processes per replica
+    scale_up: Behaviour = field(
+        default_factory=lambda: Behaviour(
+            stabilisation_seconds=0, pods=10, percent=200, period_seconds=15
+        )
+    )
+    scale_down: Behaviour = field(
+        default_factory=lambda: Behaviour(
+            stabilisation_seconds=30, pods=10, percent=100, period_seconds=15
+        )
+    )
+    cooldown_to_zero_seconds: float = 120.0
+    fallback_replicas: int | None = None  # applied (never lower than current) when signals fail
+    retry_storm_ratio: float = 1.0  # retries per success that counts as a storm
+    retry_storm_min_rate: float = 0.5  # retries/s below which there is no storm
+    hold_scale_up_on_retry_storm: bool = False
+    paused: bool = False
+
+    def problems(self) -> list[str]:
+        """Spec errors the operator reports as a condition instead of acting on."""
+        found = []
+        if self.min_replicas < 0:
+            found.append("minReplicas must be >= 0")
+        if self.max_replicas < self.min_replicas:
+            found.append(f"maxReplicas {self.max_replicas} < minReplicas {self.min_replicas}")
+        if self.backlog_per_replica <= 0:
+            found.append("targets.backlogPerReplica must be > 0")
+        if self.concurrency < 1:
+            found.append("targets.concurrency must be >= 1")
+        return found

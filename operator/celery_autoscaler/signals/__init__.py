@@ -1,0 +1,1 @@
+"""signals of the autoscaling operator."""

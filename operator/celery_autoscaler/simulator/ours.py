@@ -1,0 +1,39 @@
+"""Our policy on the simulated pool: the same `decide` the operator runs, fed like the probe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from celery_autoscaler.policy import History, Observation, PoolSpec, QueueSignals, decide
+from celery_autoscaler.policy.rates import Counters, RateWindow
+from celery_autoscaler.simulator.world import World
+
+
+@dataclass
+class Ours:
+    spec: PoolSpec
+    poll: int = 10
+    history: History = field(default_factory=History)
+    rates: RateWindow = field(default_factory=RateWindow)
+    retry_storm_polls: int = 0
+
+    def observe(self, world: World) -> Observation:
+        busy, idle = world.busy_idle()
+        oldest = max((world.now - t.ready_at for t in world.ready), default=None)
+        running = sum(1 for p in world.pods.values() if p.task is not None)
+        queue = QueueSignals(len(world.ready), running, len(world.eta), len(world.eta), oldest)
+        counters = Counters(
+            world.now, world.succeeded, world.retried, 0, len(world.ready) + running
+        )
+        return Observation({"q": queue}, self.rates.push(counters, len(busy)), busy, idle)
+
+    def step(self, t: int, world: World) -> None:
+        if t % self.poll:
+            return
+        decision, self.history = decide(
+            self.spec, self.observe(world), len(world.pods), self.history, float(t)
+        )
+        if any(a.type == "RetryStorm" for a in decision.alerts):
+            self.retry_storm_polls += 1
+        if decision.replicas != len(world.pods):
+            world.scale(decision.replicas, decision.drain)

@@ -1,0 +1,322 @@
+"""The operator under kopf against the real kube-apiserver (kwok nodes) and a real Redis:
+a Celery backlog scales a Deployment up and, once gone, back to zero; a bad spec and an
+unknown Deployment become a condition and an Event, never a crash loop."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+from kopf.testing import KopfRunner
+from pytest_kubernetes.providers.base import AClusterManager
+
+from celery_autoscaler.actuators.kubernetes import DELETION_COST
+from cluster.k8s_helpers import (
+    all_pods,
+    apply,
+    deployment,
+    kubectl_json,
+    new_namespace,
+    ready_pods,
+)
+from cluster.test_operator_crds import install_crds, pool
+from devstack.local_servers import RedisServer
+from devstack.wait import wait_for
+from jobplatform.infrastructure.redis.heartbeat import (
+    WorkerState,
+    remove_heartbeat,
+    write_heartbeat,
+)
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def operator(cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch) -> Iterator[KopfRunner]:
+    install_crds(cluster)
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    args = ["run", "-A", "--standalone", "-m", "celery_autoscaler.handlers"]
+    with KopfRunner(args, timeout=60) as runner:
+        yield runner
+    assert runner.exception is None or isinstance(runner.exception, SystemExit)
+
+
+def redis_secret(ns: str, url: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "redis"},
+        "data": {"url": base64.b64encode(url.encode()).decode()},
+    }
+
+
+def replicas(cluster: AClusterManager, ns: str, name: str) -> int:
+    return int(kubectl_json(cluster, "get", "deployment", name, "-n", ns)["spec"]["replicas"])
+
+
+def condition(cluster: AClusterManager, ns: str, name: str, kind: str) -> dict[str, Any] | None:
+    found = kubectl_json(cluster, "get", "workerpool", name, "-n", ns).get("status") or {}
+    return next((c for c in found.get("conditions", []) if c["type"] == kind), None)
+
+
+def events(cluster: AClusterManager, ns: str, reason: str) -> list[dict[str, Any]]:
+    items = kubectl_json(cluster, "get", "events", "-n", ns)["items"]
+    return [e for e in items if e.get("reason") == reason]
+
+
+def test_backlog_scales_the_deployment_up_and_back_to_zero(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 0), namespace=ns)
+    apply(
+        cluster,
+        pool(
+            "pool",
+            deployment="worker",
+            queues=[queue],
+            maxReplicas=5,
+            pollIntervalSeconds=2,
+            behaviour={"scaleDown": {"stabilisationWindowSeconds": 0}, "cooldownToZeroSeconds": 4},
+        ),
+        namespace=ns,
+    )
+    app = Celery(broker=redis_server.url)
+    app.conf.broker_transport_options = {"priority_steps": [0, 3, 6, 9]}
+    for i in range(20):
+        app.send_task("noop", queue=queue, priority=(0, 9)[i % 2])
+    app.close()
+    wait_for(lambda: replicas(cluster, ns, "worker") == 4, timeout=90, what="scale-up to 4")
+    status = wait_for(
+        lambda: kubectl_json(cluster, "get", "workerpool", "pool", "-n", ns).get("status"),
+        what="the pool's status",
+    )
+    assert status["lastSignals"]["ready"] == 20 and status["desiredReplicas"] == 4
+    assert status["lastDecision"]["reason"] == "Backlog"
+    client = redis.Redis.from_url(redis_server.url)
+    client.delete(queue, f"{queue}\x06\x169")
+    client.close()
+    wait_for(lambda: replicas(cluster, ns, "worker") == 0, timeout=120, what="scale to zero")
+
+
+def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    apply(
+        cluster,
+        pool("backwards", deployment="worker", minReplicas=4, maxReplicas=2, pollIntervalSeconds=2),
+        namespace=ns,
+    )
+    apply(cluster, pool("orphan", deployment="nowhere", pollIntervalSeconds=2), namespace=ns)
+    bad = wait_for(
+        lambda: condition(cluster, ns, "backwards", "Ready"),
+        timeout=60,
+        what="a Ready condition on the bad pool",
+    )
+    assert bad["status"] == "False" and bad["reason"] == "InvalidSpec"
+    assert "maxReplicas 2 < minReplicas 4" in bad["message"]
+    orphan = wait_for(
+        lambda: condition(cluster, ns, "orphan", "Ready"),
+        timeout=60,
+        what="a Ready condition on the orphan pool",
+    )
+    assert orphan["reason"] == "DeploymentNotFound"
+    wait_for(
+        lambda: events(cluster, ns, "InvalidSpec") and events(cluster, ns, "DeploymentNotFound"),
+        timeout=60,
+        what="the Events",
+    )
+    assert replicas(cluster, ns, "worker") == 1  # untouched
+    assert len(events(cluster, ns, "InvalidSpec")) == 1  # once, not once per poll
+
+
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_of_two_replicas_only_the_higher_priority_acts(
+    cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_crds(cluster)
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    name = f"peering-{uuid.uuid4().hex[:6]}"
+    apply(
+        cluster,
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": name}},
+    )
+    captured = Captured()
+    logging.getLogger("kopf").addHandler(captured)
+
+    def run(priority: int) -> KopfRunner:
+        args = [
+            "run",
+            "-A",
+            "--peering",
+            name,
+            "--priority",
+            str(priority),
+            "-m",
+            "celery_autoscaler.handlers",
+        ]
+        return KopfRunner(args, timeout=60)
+
+    try:
+        with run(100), run(200):
+            wait_for(
+                lambda: any("Pausing operations in favour of" in m for m in captured.messages),
+                timeout=90,
+                what="the lower-priority replica to pause",
+            )
+            peers = kubectl_json(cluster, "get", "clusterkopfpeering", name)["status"]
+            assert sorted(p["priority"] for p in peers.values()) == [100, 200]
+    finally:
+        logging.getLogger("kopf").removeHandler(captured)
+    pauses = [m for m in captured.messages if "Pausing operations in favour of" in m]
+    assert pauses and all("priority=200" in m or "200" in m for m in pauses)
+    assert not any("Pausing all operators" in m for m in captured.messages)
+
+
+def test_scale_in_removes_only_idle_workers(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    """Two of four workers report busy: the pool goes to two, and the ReplicaSet deletes the
+    two idle pods the operator marked with a low pod-deletion-cost."""
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 4), namespace=ns)
+    pods = wait_for(
+        lambda: len(p := ready_pods(cluster, ns, "worker")) == 4 and p,
+        timeout=90,
+        what="4 ready pods",
+    )
+    busy = sorted(pods)[:2]  # the other two report idle
+    client = redis.Redis.from_url(redis_server.url)
+    for pod in pods:
+        state = WorkerState(active=1 if pod in busy else 0, reserved=0)
+        write_heartbeat(client, f"celery@{pod}", [queue], 1, state, ttl=600)
+    try:
+        apply(
+            cluster,
+            pool(
+                "pool",
+                deployment="worker",
+                queues=[queue],
+                maxReplicas=4,
+                pollIntervalSeconds=2,
+                behaviour={
+                    "scaleDown": {"stabilisationWindowSeconds": 0},
+                    "cooldownToZeroSeconds": 3600,
+                },
+            ),
+            namespace=ns,
+        )
+        wait_for(lambda: replicas(cluster, ns, "worker") == 2, timeout=90, what="scale-in to 2")
+        left = wait_for(
+            lambda: len(p := all_pods(cluster, ns, "worker")) == 2 and p,
+            timeout=90,
+            what="two pods left",
+        )
+        assert sorted(left) == busy
+        notes = [
+            kubectl_json(cluster, "get", "pod", p, "-n", ns)["metadata"].get("annotations") or {}
+            for p in left
+        ]
+        assert not any(DELETION_COST in n for n in notes)
+    finally:
+        for pod in pods:
+            remove_heartbeat(client, f"celery@{pod}")
+        client.close()
+
+
+def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    apply(
+        cluster,
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "other"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"},
+                "minReplicas": 1,
+                "maxReplicas": 3,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 80},
+                        },
+                    }
+                ],
+            },
+        },
+        namespace=ns,
+    )
+    apply(
+        cluster,
+        pool("pool", deployment="worker", minReplicas=2, pollIntervalSeconds=2),
+        namespace=ns,
+    )
+    found = wait_for(
+        lambda: condition(cluster, ns, "pool", "ScalerConflict"),
+        timeout=60,
+        what="a ScalerConflict condition",
+    )
+    assert found["status"] == "True" and "HorizontalPodAutoscaler/other" in found["message"]
+    wait_for(lambda: events(cluster, ns, "ScalerConflict"), timeout=60, what="the Event")
+    assert replicas(cluster, ns, "worker") == 1  # minReplicas 2 not applied: not ours to scale
+
+
+def test_a_paused_pool_is_left_alone(
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+) -> None:
+    ns = new_namespace(cluster)
+    queue = f"q{uuid.uuid4().hex[:6]}"
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    client = redis.Redis.from_url(redis_server.url)
+    client.lpush(queue, *[b"{}"] * 30)  # a backlog that would ask for 5 replicas
+    try:
+        paused = pool("pool", deployment="worker", queues=[queue], pollIntervalSeconds=2)
+        paused["metadata"]["annotations"] = {"autoscaling.jobplatform.dev/paused": "true"}
+        apply(cluster, paused, namespace=ns)
+        found = wait_for(
+            lambda: condition(cluster, ns, "pool", "Paused"), timeout=60, what="a Paused condition"
+        )
+        assert found["status"] == "True"
+        assert replicas(cluster, ns, "worker") == 1
+        cluster.kubectl(
+            ["-n", ns, "annotate", "workerpool", "pool", "autoscaling.jobplatform.dev/paused-"],
+            as_dict=False,
+        )
+        wait_for(lambda: replicas(cluster, ns, "worker") == 5, timeout=60, what="unpaused scale-up")
+    finally:
+        client.delete(queue)
+        client.close()

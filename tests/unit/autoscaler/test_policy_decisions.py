@@ -1,0 +1,137 @@
+"""The policy's rules one at a time, each against the complaint it answers (FACTS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from celery_autoscaler.policy import Decision, History, PoolSpec, Rates, Reason, decide
+from unit.autoscaler.builders import observe
+
+SPEC = PoolSpec(min_replicas=0, max_replicas=20, backlog_per_replica=5, max_wait_seconds=30)
+
+
+def run(
+    spec: PoolSpec, obs: object, current: int, history: History | None = None, now: float = 1000.0
+) -> tuple[Decision, History]:
+    return decide(spec, obs, current, history or History(), now)  # type: ignore[arg-type]
+
+
+def test_backlog_counts_ready_and_reserved() -> None:
+    decision, _ = run(SPEC, observe(ready=12, reserved=8, busy=1), current=1)
+    assert decision.replicas == 4 and decision.reason == Reason.BACKLOG
+
+
+def test_latency_grows_a_pool_whose_backlog_looks_small() -> None:
+    decision, _ = run(SPEC, observe(ready=3, age=90, busy=2), current=2)
+    assert decision.replicas == 6 and decision.reason == Reason.LATENCY
+
+
+def test_throughput_floor_from_arrival_rate_and_service_time() -> None:
+    rates = Rates(succeeded=4, arrival=4, service_seconds=2.5)
+    spec = replace(SPEC, concurrency=2)
+    decision, _ = run(spec, observe(busy=5, rates=rates), current=5)
+    assert decision.replicas == 5 and decision.components["Throughput"] == 5
+
+
+def test_never_fewer_replicas_than_busy_workers() -> None:
+    decision, _ = run(SPEC, observe(busy=7, idle=3), current=10)
+    assert decision.replicas >= 7
+
+
+def test_step_limit_on_scale_up_is_max_of_pods_and_percent() -> None:
+    decision, _ = run(SPEC, observe(ready=500, busy=2), current=2)
+    assert decision.replicas == 2 + SPEC.scale_up.pods and decision.reason == Reason.STEP_LIMITED
+
+
+def test_scale_down_waits_for_the_stabilisation_window() -> None:
+    _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
+    quiet = observe(idle=10)
+    early, _ = run(SPEC, quiet, current=10, history=history, now=20)
+    assert early.replicas == 10 and early.reason == Reason.STABILISING
+    late, _ = run(SPEC, quiet, current=10, history=history, now=31)
+    assert late.replicas < 10
+
+
+def test_failed_probe_holds_and_raises_probe_failing() -> None:
+    decision, _ = run(SPEC, observe(error="ConnectionError"), current=6)
+    assert decision.replicas == 6 and decision.reason == Reason.SIGNALS_MISSING
+    assert [a.type for a in decision.alerts] == ["ProbeFailing"]
+    assert decision.conditions["Fallback"]
+
+
+def test_failed_probe_goes_up_to_fallback_never_down() -> None:
+    spec = replace(SPEC, fallback_replicas=4)
+    up, _ = run(spec, observe(error="timeout"), current=1)
+    held, _ = run(spec, observe(error="timeout"), current=9)
+    assert (up.replicas, up.reason) == (4, Reason.FALLBACK) and held.replicas == 9
+
+
+def test_unknown_queue_is_not_read_as_idle() -> None:
+    decision, _ = run(SPEC, observe(known=False), current=5)
+    assert decision.replicas == 5 and decision.alerts[0].type == "ProbeFailing"
+
+
+def test_scale_to_zero_only_after_a_whole_idle_cooldown() -> None:
+    spec = replace(
+        SPEC,
+        cooldown_to_zero_seconds=120,
+        scale_down=replace(SPEC.scale_down, stabilisation_seconds=0),
+    )
+    _, history = run(spec, observe(scheduled=1, idle=1), current=1, now=0)
+    early, _ = run(spec, observe(idle=1), current=1, history=history, now=100)
+    assert (early.replicas, early.reason) == (1, Reason.COOLDOWN)
+    late, _ = run(spec, observe(idle=1), current=1, history=history, now=121)
+    assert (late.replicas, late.reason) == (0, Reason.IDLE_TO_ZERO)
+
+
+def test_eta_messages_alone_keep_one_replica() -> None:
+    decision, _ = run(SPEC, observe(scheduled=3, idle=1), current=1)
+    assert decision.replicas == 1
+
+
+def test_retry_storm_alerts_and_holds_scale_up_when_configured() -> None:
+    storm = Rates(succeeded=0.2, retried=5)
+    spec = replace(SPEC, hold_scale_up_on_retry_storm=True)
+    decision, _ = run(spec, observe(ready=100, busy=2, rates=storm), current=2)
+    assert decision.replicas == 2 and decision.reason == Reason.RETRY_STORM_HOLD
+    assert "RetryStorm" in [a.type for a in decision.alerts]
+    assert decision.conditions["RetryStorm"]
+
+
+def test_drain_marks_only_idle_workers_and_limits_scale_in_to_them() -> None:
+    spec = replace(SPEC, scale_down=replace(SPEC.scale_down, stabilisation_seconds=0, percent=100))
+    decision, _ = run(spec, observe(busy=3, idle=2), current=8)
+    assert decision.drain == ("idle-0", "idle-1")
+    assert decision.replicas == 6 and decision.reason == Reason.DRAIN_LIMITED
+
+
+def test_pause_and_invalid_spec_leave_replicas_alone() -> None:
+    paused, _ = run(replace(SPEC, paused=True), observe(ready=100), current=3)
+    bad, _ = run(replace(SPEC, min_replicas=5, max_replicas=2), observe(ready=100), current=3)
+    assert (paused.replicas, paused.reason) == (3, Reason.PAUSED)
+    assert (bad.replicas, bad.reason) == (3, Reason.INVALID_SPEC)
+    assert "maxReplicas 2 < minReplicas 5" in bad.message
+
+
+def test_limit_and_congestion_alerts_at_max() -> None:
+    spec = replace(SPEC, max_replicas=3)
+    decision, _ = run(spec, observe(ready=100, age=200, busy=3), current=3)
+    types = {a.type for a in decision.alerts}
+    assert decision.replicas == 3 and {"ScaleLimitReached", "QueueCongestion"} <= types
+
+
+def test_workers_missing_after_grace() -> None:
+    _, history = run(SPEC, observe(ready=10), current=2, now=0)
+    decision, _ = run(SPEC, observe(ready=10), current=2, history=history, now=200)
+    assert "WorkersMissing" in [a.type for a in decision.alerts]
+
+
+def test_history_survives_a_round_trip_through_status() -> None:
+    _, history = run(SPEC, observe(ready=10, busy=1), current=1, now=5)
+    assert History.from_dict(history.to_dict()) == history
+
+
+def test_with_no_busy_worker_silent_pods_may_go() -> None:
+    spec = replace(SPEC, scale_down=replace(SPEC.scale_down, stabilisation_seconds=0))
+    decision, _ = run(spec, observe(ready=5), current=4)  # no heartbeats at all
+    assert decision.replicas == 1 and decision.drain == ()

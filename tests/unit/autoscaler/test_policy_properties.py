@@ -1,0 +1,98 @@
+"""Universal rules of the policy, over generated signals and histories."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from celery_autoscaler.policy import History, Observation, PoolSpec, Rates, decide
+from unit.autoscaler.builders import observe
+
+counts = st.integers(min_value=0, max_value=5000)
+ages = st.one_of(st.none(), st.floats(min_value=0, max_value=3600))
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> PoolSpec:
+    low = draw(st.integers(0, 10))
+    return PoolSpec(
+        min_replicas=low,
+        max_replicas=draw(st.integers(low, 60)),
+        backlog_per_replica=draw(st.floats(0.5, 50)),
+        max_wait_seconds=draw(st.floats(1, 600)),
+        concurrency=draw(st.integers(1, 16)),
+        fallback_replicas=draw(st.one_of(st.none(), st.integers(0, 80))),
+    )
+
+
+@st.composite
+def observations(draw: st.DrawFn) -> Observation:
+    return observe(
+        ready=draw(counts),
+        reserved=draw(counts),
+        scheduled=draw(counts),
+        age=draw(ages),
+        busy=draw(st.integers(0, 40)),
+        idle=draw(st.integers(0, 40)),
+        rates=Rates(
+            succeeded=draw(st.floats(0, 100)),
+            retried=draw(st.floats(0, 100)),
+            arrival=draw(st.floats(0, 100)),
+            service_seconds=draw(st.one_of(st.none(), st.floats(0.01, 100))),
+        ),
+        error=draw(st.one_of(st.none(), st.just("down"))),
+        known=draw(st.booleans()),
+    )
+
+
+@settings(max_examples=300)
+@given(specs(), st.lists(observations(), min_size=1, max_size=8), st.integers(0, 80))
+def test_bounds_always_hold(spec: PoolSpec, polls: list[Observation], current: int) -> None:
+    history = History()
+    for i, obs in enumerate(polls):
+        decision, history = decide(spec, obs, current, history, now=i * 15.0)
+        assert spec.min_replicas <= decision.replicas <= spec.max_replicas
+        current = decision.replicas
+
+
+@settings(max_examples=300)
+@given(specs(), observations(), st.integers(0, 60))
+def test_no_scale_down_on_missing_data(spec: PoolSpec, obs: Observation, current: int) -> None:
+    current = min(current, spec.max_replicas)  # within bounds: a lowered max is not data
+    failed = replace(obs, error="ConnectionError")
+    decision, _ = decide(spec, failed, current, History(), now=0)
+    assert decision.replicas >= current
+
+
+@settings(max_examples=200)
+@given(specs(), counts, counts, st.integers(0, 40), st.integers(0, 60))
+def test_monotone_in_backlog(spec: PoolSpec, a: int, b: int, busy: int, current: int) -> None:
+    low, high = sorted((a, b))
+    current = max(spec.min_replicas, min(current, spec.max_replicas))
+    first, _ = decide(spec, observe(ready=low, busy=busy), current, History(), now=0)
+    second, _ = decide(spec, observe(ready=high, busy=busy), current, History(), now=0)
+    assert first.replicas <= second.replicas
+
+
+@settings(max_examples=100)
+@given(
+    st.integers(20, 200),
+    st.lists(st.floats(-0.5, 0.5), min_size=40, max_size=120),
+)
+def test_no_flapping_on_noisy_input(mean: int, noise: list[float]) -> None:
+    """A noisy backlog around a steady mean: after any scale-up, no scale-down inside the
+    scale-down stabilisation window."""
+    spec = PoolSpec(min_replicas=1, max_replicas=100, backlog_per_replica=5)
+    window = spec.scale_down.stabilisation_seconds
+    history, current, last_up = History(), 1, -1e9
+    for i, n in enumerate(noise):
+        now = i * 5.0
+        obs = observe(ready=int(mean * (1 + n)), busy=min(current, 3), idle=max(0, current - 3))
+        decision, history = decide(spec, obs, current, history, now)
+        if decision.replicas > current:
+            last_up = now
+        elif decision.replicas < current:
+            assert now - last_up > window
+        current = decision.replicas
