@@ -127,7 +127,7 @@ def test_beat_and_workers_outlive_a_broker_restart(
     )
     stack.broker.start()
     fired_before = scheduled_jobs()
-    wait_for(lambda: scheduled_jobs() > fired_before, timeout=90, what="beat to fire again")
+    wait_for(lambda: scheduled_jobs() > fired_before, timeout=180, what="beat to fire again")
     job_id = _accept(api, tenant, "noop")
     assert wait_status(api, tenant, job_id, "succeeded")["attempts"] == 1
     for name, proc in stack.procs.items():
