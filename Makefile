@@ -6,7 +6,7 @@ STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
 .PHONY: help install demo test test-unit test-integration test-cluster lint bench \
-        cluster-binaries cluster-up cluster-down clean
+        cluster-binaries cluster-up cluster-down cluster-load-images images images-base clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 bench: $(VENV_STAMP) ## benchmarks against bare Celery; writes docs/benchmarks.md
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 
+images-base: ## make and cache the Debian root filesystems the images start from (mmdebstrap)
+	bash images/debian-base.sh python python3,python3-venv,ca-certificates
+	bash images/debian-base.sh datastores redis-server,postgresql
+
+images: ## build the services, Redis, Postgres, pause and CoreDNS images (docker, else buildah)
+	bash images/build.sh all
+
 cluster-binaries: ## build or reuse the cached Kubernetes binaries
 	bash tests/cluster/harness/toolchain.sh
 
@@ -52,6 +59,9 @@ cluster-up: $(VENV_STAMP) ## start a local control plane; prints the admin kubec
 
 cluster-down: $(VENV_STAMP) ## stop the local control plane
 	$(PY) tests/cluster/harness/controlplane.py down --state-dir $(CLUSTER_DIR)
+
+cluster-load-images: $(VENV_STAMP) ## load the images `make images` built into the cluster's real node
+	$(PY) tests/cluster/harness/controlplane.py load-images --state-dir $(CLUSTER_DIR)
 
 clean: ## remove local state (not the binary cache)
 	rm -rf $(STATE) .pytest_cache .mypy_cache .ruff_cache
