@@ -83,7 +83,8 @@ def real_node(control_plane: ControlPlane | None) -> RealNode:
         if real_node_required():
             pytest.fail(f"{reason} ({REQUIRE_ENV} is set: this machine must run it)")
         pytest.skip(reason)
-    return control_plane.node
+    node: RealNode = control_plane.node
+    return node
 
 
 @pytest.fixture(scope="session")

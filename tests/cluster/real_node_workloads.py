@@ -105,11 +105,8 @@ def platform_env() -> dict[str, str]:
     }
 
 
-def platform(images: dict[str, str]) -> list[dict[str, Any]]:
-    """Redis, Postgres, the migration Job, web, relay and one worker."""
-    svc, env = images["services"], platform_env()
-    web = container("web", svc, ["web", "--host", "0.0.0.0", "--port", str(WEB_PORT)], env)
-    web["readinessProbe"] = {"httpGet": {"path": "/readyz", "port": WEB_PORT}, "periodSeconds": 2}
+def datastores(images: dict[str, str]) -> list[dict[str, Any]]:
+    """Redis and Postgres, each behind a Service of its name."""
     # Debian's server packages start as their own users (named, not numeric): the data
     # stores run without runAsNonRoot; their images never run as root either.
     redis = container("redis", images["redis"], [], non_root=False)
@@ -128,7 +125,21 @@ def platform(images: dict[str, str]) -> list[dict[str, Any]]:
         service("redis", 6379),
         deployment("postgres", postgres_spec),
         service("postgres", 5432),
-        job("migrate", pod_spec([container("migrate", svc, ["migrate"], env)])),
+    ]
+
+
+def migration(images: dict[str, str]) -> dict[str, Any]:
+    return job(
+        "migrate", pod_spec([container("migrate", images["services"], ["migrate"], platform_env())])
+    )
+
+
+def platform_processes(images: dict[str, str]) -> list[dict[str, Any]]:
+    """web (behind a Service), relay and one worker, all from the services image."""
+    svc, env = images["services"], platform_env()
+    web = container("web", svc, ["web", "--host", "0.0.0.0", "--port", str(WEB_PORT)], env)
+    web["readinessProbe"] = {"httpGet": {"path": "/readyz", "port": WEB_PORT}, "periodSeconds": 2}
+    return [
         deployment("web", pod_spec([web])),
         service("web", WEB_PORT),
         deployment("relay", pod_spec([container("relay", svc, ["relay"], env)])),

@@ -13,7 +13,7 @@ import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
 from cluster.k8s_helpers import apply, kubectl, kubectl_json, new_namespace, ready_pods
-from cluster.real_node_workloads import WEB_PORT, platform
+from cluster.real_node_workloads import WEB_PORT, datastores, migration, platform_processes
 from devstack.wait import wait_for
 
 pytestmark = pytest.mark.timeout(900)
@@ -67,16 +67,26 @@ def running_platform(
     cluster: AClusterManager, real_node_images: dict[str, str]
 ) -> Iterator[Platform]:
     ns = new_namespace(cluster)
-    for manifest in platform(real_node_images):
+    # In order, so that nothing starts before what it needs is there (no crash loops).
+    for manifest in datastores(real_node_images):
         apply(cluster, manifest, namespace=ns)
+
+    def ready(app: str) -> None:
+        wait_for(lambda: ready_pods(cluster, ns, app), timeout=240, interval=2, what=app)
+
+    for app in ("redis", "postgres"):
+        ready(app)
+    apply(cluster, migration(real_node_images), namespace=ns)
     wait_for(
         lambda: kubectl_json(cluster, "get", "job", "migrate", "-n", ns)["status"].get("succeeded"),
         timeout=300,
         interval=2,
         what="the migration Job",
     )
-    for app in ("redis", "postgres", "web", "relay", "worker"):
-        wait_for(lambda a=app: ready_pods(cluster, ns, a), timeout=240, interval=2, what=app)
+    for manifest in platform_processes(real_node_images):
+        apply(cluster, manifest, namespace=ns)
+    for app in ("web", "relay", "worker"):
+        ready(app)
     tenant = kubectl(
         cluster, "-n", ns, "exec", "deploy/web", "--", "jobplatform", "tenants", "create", "acme"
     ).strip()

@@ -173,7 +173,8 @@ class ControlPlane:
         node = self._node_from_state()
         if node is None:
             raise RuntimeError("this cluster has no real node")
-        return node.load_images(archives or sorted(image_archives_dir().glob("*.tar")))
+        loaded: list[str] = node.load_images(archives or sorted(image_archives_dir().glob("*.tar")))
+        return loaded
 
     def _node_from_state(self) -> RealNode | None:
         if self.node is not None:
