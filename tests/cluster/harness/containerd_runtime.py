@@ -10,6 +10,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+from .node_network import NodeNetwork
+
 CNI_BIN_DIR = "/usr/lib/cni"  # where Debian's containernetworking-plugins land
 NAMESPACE = "k8s.io"  # the containerd namespace the CRI plugin uses
 PAUSE_IMAGE = "localhost/jobplatform/pause:busybox"
@@ -19,12 +21,12 @@ NO_REGISTRY_PROXY = "http://127.0.0.1:9"
 
 
 class Containerd:
-    def __init__(self, state: Path, bridge: str, node_subnet: str, gateway: str) -> None:
+    def __init__(self, state: Path, network: NodeNetwork) -> None:
         self.dir = state / "containerd"
         self.cni_dir = state / "cni"
         self.socket = self.dir / "containerd.sock"
         self.config = self.dir / "config.toml"
-        self.bridge, self.node_subnet, self.gateway = bridge, node_subnet, gateway
+        self.net = network
 
     def write_config(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -62,8 +64,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     conf_dir = "{cni}/net.d"
 """)
         # The bridge exists already (with the gateway address); ipMasq false: pod traffic is
-        # never rewritten to leave as the host. hairpinMode: a pod reaches itself through a
-        # Service.
+        # never rewritten to leave as the host. A pod gets no default route, only routes to
+        # the pod and Service ranges through the bridge: any other address is unreachable
+        # from inside it. hairpinMode: a pod reaches itself through a Service.
+        net = self.net
         (cni / "net.d" / "10-jobplatform.conflist").write_text(
             json.dumps(
                 {
@@ -72,13 +76,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                     "plugins": [
                         {
                             "type": "bridge",
-                            "bridge": self.bridge,
+                            "bridge": net.bridge,
                             "isGateway": True,
                             "ipMasq": False,
                             "hairpinMode": True,
                             "ipam": {
                                 "type": "host-local",
-                                "ranges": [[{"subnet": self.node_subnet, "gateway": self.gateway}]],
+                                "ranges": [[{"subnet": net.node_subnet, "gateway": net.gateway}]],
+                                "routes": [{"dst": net.pod_cidr}, {"dst": net.service_cidr}],
                                 "dataDir": str(cni / "ipam"),
                             },
                         }

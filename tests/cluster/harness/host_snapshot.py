@@ -38,6 +38,7 @@ MACHINE_PATHS = (
     "/run/containerd",
     "/var/lib/cni",
     "/run/netns",
+    "/var/lib/kubelet",
 )
 
 

@@ -86,7 +86,7 @@ class RealNode:
         self.state, self.bin, self.net = state, bin_dir, network
         self.dir = state / "node"
         self.snapshot_file = state / "host-snapshot.json"
-        self.containerd = Containerd(state, network.bridge, network.node_subnet, network.gateway)
+        self.containerd = Containerd(state, network)
         self._start, self._kubectl = start, kubectl
 
     # -- before the control plane --------------------------------------------------------
