@@ -8,11 +8,20 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
-from cluster.k8s_helpers import apply, kubectl, kubectl_json, new_namespace, ready_pods
+from cluster.harness.controlplane import ControlPlane
+from cluster.k8s_helpers import (
+    AdminCluster,
+    apply,
+    kubectl,
+    kubectl_json,
+    new_namespace,
+    ready_pods,
+)
 from cluster.real_node_workloads import WEB_PORT, datastores, migration, platform_processes
 from devstack.wait import wait_for
 
@@ -64,8 +73,12 @@ class Platform:
 
 @pytest.fixture(scope="module")
 def running_platform(
-    cluster: AClusterManager, real_node_images: dict[str, str]
+    control_plane: ControlPlane | None, real_node_images: dict[str, str]
 ) -> Iterator[Platform]:
+    # Module-scoped (one platform for the three tests): the function-scoped `cluster` fixture
+    # cannot serve it, the session's admin kubeconfig can.
+    assert control_plane is not None
+    cluster = cast(AClusterManager, AdminCluster(control_plane.admin_kubeconfig))
     ns = new_namespace(cluster)
     # In order, so that nothing starts before what it needs is there (no crash loops).
     for manifest in datastores(real_node_images):
