@@ -45,7 +45,7 @@ bench: $(VENV_STAMP) ## benchmarks against bare Celery; writes docs/benchmarks.m
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 
 images-base: ## make and cache the Debian root filesystems the images start from (mmdebstrap)
-	bash images/debian-base.sh python python3,python3-venv,ca-certificates
+	bash images/debian-base.sh python python3,python3-venv,ca-certificates,netbase,tzdata
 	bash images/debian-base.sh datastores redis-server,postgresql
 
 images: ## build the services, Redis, Postgres, pause and CoreDNS images (docker, else buildah)

@@ -20,7 +20,8 @@ COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 
 services() {
   local base=""
-  docker_answers || base=$("$here/debian-base.sh" python python3,python3-venv,ca-certificates)
+  # What the official slim image has too: tzdata (zoneinfo, which kombu needs), netbase.
+  docker_answers || base=$("$here/debian-base.sh" python python3,python3-venv,ca-certificates,netbase,tzdata)
   # The key covers what goes into the wheelhouse (the project's files as they are now, and the
   # lock), so the wheelhouse is only rebuilt when the image would change.
   local key

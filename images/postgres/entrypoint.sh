@@ -1,18 +1,19 @@
 #!/bin/sh
 # Creates the cluster on first start, then runs the server in the foreground.
 # POSTGRES_PASSWORD set: password (scram) authentication over TCP; unset: trust, which is
-# for throwaway test databases only. POSTGRES_DB names a database to create.
+# for throwaway test databases only. POSTGRES_DB names a database to create. UTF8, whatever
+# the (absent) locales: SQL_ASCII would hand clients bytes instead of text.
 set -eu
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   mkdir -p "$PGDATA"
   if [ -n "${POSTGRES_PASSWORD:-}" ]; then
     printf '%s\n' "$POSTGRES_PASSWORD" >/tmp/pwfile
-    "$bin/initdb" -D "$PGDATA" -U postgres --pwfile=/tmp/pwfile --auth-host=scram-sha-256 \
+    "$bin/initdb" -D "$PGDATA" -U postgres --encoding=UTF8 --locale=C --pwfile=/tmp/pwfile --auth-host=scram-sha-256 \
       --auth-local=trust >/dev/null
     rm -f /tmp/pwfile
   else
-    "$bin/initdb" -D "$PGDATA" -U postgres --auth=trust >/dev/null
+    "$bin/initdb" -D "$PGDATA" -U postgres --encoding=UTF8 --locale=C --auth=trust >/dev/null
   fi
   echo "host all all 0.0.0.0/0 $([ -n "${POSTGRES_PASSWORD:-}" ] && echo scram-sha-256 || echo trust)" \
     >>"$PGDATA/pg_hba.conf"
