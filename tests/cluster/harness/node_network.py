@@ -58,6 +58,26 @@ class NodeNetwork:
             _ip("route", "add", cidr, "dev", self.bridge)
         subprocess.run(["iptables", "-w", "5", "-I", *self._forward_rule()], check=True)
 
+    def put_forward_rule_first(self) -> None:
+        """kube-proxy inserts its own jumps at the top of FORWARD (KUBE-FORWARD accepts
+        established and marked traffic): the drop goes back in front of them. kube-proxy
+        only re-adds a jump that is missing, so the order stays."""
+        while (
+            subprocess.run(
+                ["iptables", "-w", "5", "-D", *self._forward_rule()], capture_output=True
+            ).returncode
+            == 0
+        ):
+            pass
+        rule = self._forward_rule()
+        subprocess.run(["iptables", "-w", "5", "-I", rule[0], "1", *rule[1:]], check=True)
+
+    def forward_rules(self) -> list[str]:
+        out = subprocess.run(
+            ["iptables", "-w", "5", "-S", "FORWARD"], capture_output=True, text=True, check=True
+        ).stdout
+        return [line for line in out.splitlines() if line.startswith("-A ")]
+
     def down(self) -> None:
         """Remove the rule, the routes and the bridge; each step tolerates a partial start."""
         while (
@@ -77,14 +97,10 @@ class NodeNetwork:
             cidr: f"dev {self.bridge}" in _ip("route", "show", cidr, check=False).stdout
             for cidr in (self.pod_cidr, self.service_cidr)
         }
-        forward = (
-            subprocess.run(
-                ["iptables", "-w", "5", "-C", *self._forward_rule()], capture_output=True
-            ).returncode
-            == 0
-        )
+        rules = self.forward_rules()
+        first = bool(rules) and COMMENT in rules[0] and rules[0].endswith("-j DROP")
         return {
             f"route {self.pod_cidr} via the bridge": routes[self.pod_cidr],
             f"route {self.service_cidr} via the bridge": routes[self.service_cidr],
-            "FORWARD drops bridge traffic to other interfaces": forward,
+            "FORWARD drops bridge traffic to other interfaces, before any other rule": first,
         }

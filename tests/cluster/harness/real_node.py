@@ -246,7 +246,15 @@ class RealNode:
         }
         cfg = d / "kube-proxy.json"
         cfg.write_text(json.dumps(config, indent=2))
-        self._start("kube-proxy", ["kube-proxy", f"--config={cfg}", "--v=1"])
+        proc = self._start("kube-proxy", ["kube-proxy", f"--config={cfg}", "--v=1"])
+        wait_until(
+            "kube-proxy's FORWARD rules",
+            lambda: any("KUBE-FORWARD" in rule for rule in self.net.forward_rules()),
+            timeout=60,
+            proc=proc,
+            log=self.state / "logs" / "kube-proxy.log",
+        )
+        self.net.put_forward_rule_first()
 
     def _start_dns(self) -> None:
         docs = cluster_dns.manifests(DNS_IP, LABELS, TOLERATION)
