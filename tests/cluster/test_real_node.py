@@ -5,11 +5,13 @@ and real pods next to kwok pods. Its network stays contained, checked by inspect
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
 from cluster.harness.cluster_dns import COREFILE
+from cluster.harness.node_support import REQUIRE_ENV, real_node_required, why_no_real_node
 from cluster.harness.real_node import LABELS, NODE_NAME, RealNode
 from cluster.k8s_helpers import apply, deployment, kubectl, kubectl_json, new_namespace, ready_pods
 from cluster.real_node_workloads import container, pod, pod_spec
@@ -162,3 +164,18 @@ def test_kwok_pods_and_real_pods_coexist_each_on_their_own_nodes(
 def test_runtime_state_lives_in_the_cluster_directory(real_node: RealNode) -> None:
     sock = real_node.containerd.socket
     assert sock.is_socket() and real_node.state in sock.parents
+
+
+def test_a_machine_without_node_binaries_is_told_exactly_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reason = why_no_real_node(tmp_path)  # an empty binary directory
+    assert reason is not None
+    # The first thing this machine lacks: here the binaries, elsewhere root or a command.
+    assert f"kubelet, kube-proxy, coredns not built in {tmp_path}" in reason or (
+        "root" in reason or "missing" in reason
+    )
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    assert real_node_required()
+    monkeypatch.setenv(REQUIRE_ENV, "")
+    assert not real_node_required()
