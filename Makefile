@@ -54,10 +54,10 @@ images: ## build the services, Redis, Postgres, pause and CoreDNS images (docker
 cluster-binaries: ## build or reuse the cached Kubernetes binaries
 	bash tests/cluster/harness/toolchain.sh
 
-cluster-up: $(VENV_STAMP) ## start a local control plane; prints the admin kubeconfig path
+cluster-up: $(VENV_STAMP) ## start a local control plane, kwok nodes and (where pods can run) a real node; prints the admin kubeconfig path
 	$(PY) tests/cluster/harness/controlplane.py up --state-dir $(CLUSTER_DIR)
 
-cluster-down: $(VENV_STAMP) ## stop the local control plane
+cluster-down: $(VENV_STAMP) ## stop the local cluster and put the machine back as it was found
 	$(PY) tests/cluster/harness/controlplane.py down --state-dir $(CLUSTER_DIR)
 
 cluster-load-images: $(VENV_STAMP) ## load the images `make images` built into the cluster's real node
