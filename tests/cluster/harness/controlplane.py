@@ -138,8 +138,14 @@ class ControlPlane:
         self.no_real_node_reason = (
             why_no_real_node(self.bin) if real_node else "not asked for (--no-real-node)"
         )
+        network = default_network(os.environ.get("JOBPLATFORM_BRIDGE", "jpnode0"))
+        if self.no_real_node_reason is None and network.in_use():
+            # One real node per machine (its bridge, addresses and routes are fixed): a second
+            # cluster started meanwhile runs with kwok nodes only.
+            self.no_real_node_reason = (
+                f"another test cluster's real node runs on this machine (bridge {network.bridge})"
+            )
         if self.no_real_node_reason is None:
-            network = default_network(os.environ.get("JOBPLATFORM_BRIDGE", "jpnode0"))
             self.node = self._real_node(network)
             self.address = network.gateway
         try:

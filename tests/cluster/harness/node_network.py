@@ -44,8 +44,11 @@ class NodeNetwork:
             "DROP",
         ]
 
+    def in_use(self) -> bool:
+        return _ip("link", "show", self.bridge, check=False).returncode == 0
+
     def up(self) -> None:
-        if _ip("link", "show", self.bridge, check=False).returncode == 0:
+        if self.in_use():
             raise RuntimeError(
                 f"bridge {self.bridge} already exists: another test cluster runs, or one was not "
                 "stopped (make cluster-down)"
