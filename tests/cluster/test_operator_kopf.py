@@ -5,9 +5,14 @@ unknown Deployment become a condition and an Event, never a crash loop."""
 from __future__ import annotations
 
 import base64
-import logging
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,55 +151,70 @@ def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
     assert len(events(cluster, ns, "InvalidSpec")) == 1  # once, not once per poll
 
 
-class Captured(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+def _replica(
+    cluster: AClusterManager, peering: str, priority: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """One operator replica, a process of its own as in a Deployment with two replicas."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kopf", "run", "-A", "--peering", peering,
+             "--priority", str(priority), "-m", "celery_autoscaler.handlers"],
+            env={**os.environ, "KUBECONFIG": str(cluster.kubeconfig)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
 
 
 def test_of_two_replicas_only_the_higher_priority_acts(
-    cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch
+    cluster: AClusterManager, tmp_path: Path, redis_server: RedisServer
 ) -> None:
     install_crds(cluster)
-    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    apply(cluster, pool("shared", deployment="worker", pollIntervalSeconds=2), namespace=ns)
     name = f"peering-{uuid.uuid4().hex[:6]}"
     apply(
         cluster,
         {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": name}},
     )
-    captured = Captured()
-    logging.getLogger("kopf").addHandler(captured)
-
-    def run(priority: int) -> KopfRunner:
-        args = [
-            "run",
-            "-A",
-            "--peering",
-            name,
-            "--priority",
-            str(priority),
-            "-m",
-            "celery_autoscaler.handlers",
-        ]
-        return KopfRunner(args, timeout=60)
-
+    low_log, high_log = tmp_path / "replica-100.log", tmp_path / "replica-200.log"
+    reconciled = f"[{ns}/shared] Timer 'reconcile_pool' succeeded".encode()
+    replicas = [_replica(cluster, name, 100, low_log), _replica(cluster, name, 200, high_log)]
     try:
-        with run(100), run(200):
-            wait_for(
-                lambda: any("Pausing operations in favour of" in m for m in captured.messages),
-                timeout=90,
-                what="the lower-priority replica to pause",
-            )
-            peers = kubectl_json(cluster, "get", "clusterkopfpeering", name)["status"]
-            assert sorted(p["priority"] for p in peers.values()) == [100, 200]
+        # Both replicas registered in the peering object, and the higher one has reconciled
+        # the pool several times since.
+        wait_for(
+            lambda: (
+                sorted(
+                    p["priority"]
+                    for p in kubectl_json(cluster, "get", "clusterkopfpeering", name)
+                    .get("status", {})
+                    .values()
+                )
+                == [100, 200]
+            ),
+            timeout=120,
+            what="both replicas in the peering object",
+        )
+        seen = high_log.read_bytes().count(reconciled)
+        wait_for(
+            lambda: high_log.read_bytes().count(reconciled) >= seen + 3,
+            timeout=120,
+            what="the higher-priority replica to reconcile the pool",
+        )
     finally:
-        logging.getLogger("kopf").removeHandler(captured)
-    pauses = [m for m in captured.messages if "Pausing operations in favour of" in m]
-    assert pauses and all("priority=200" in m or "200" in m for m in pauses)
-    assert not any("Pausing all operators" in m for m in captured.messages)
+        for proc in replicas:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    # The lower one never acted on it: a pool is scaled by one replica only.
+    assert reconciled not in low_log.read_bytes(), low_log.read_text()[-3000:]
 
 
 def test_scale_in_removes_only_idle_workers(

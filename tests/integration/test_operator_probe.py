@@ -31,6 +31,19 @@ from jobplatform.infrastructure.redis.heartbeat import (
 HERE = Path(__file__).parent
 
 
+@pytest.fixture(autouse=True)
+def without_platform_publish_hook() -> Iterator[None]:
+    """A plain Celery client here: the platform's publish hook, connected process-wide once
+    any test has imported the platform's Celery app, must not restamp these messages."""
+    from celery.signals import before_task_publish
+
+    from jobplatform.infrastructure.celery.publish_hooks import add_platform_headers
+
+    before_task_publish.disconnect(add_platform_headers)
+    yield
+    before_task_publish.connect(add_platform_headers)
+
+
 def client_app(url: str) -> Celery:
     app = Celery(broker=url)
     app.conf.broker_transport_options = {"priority_steps": [0, 3, 6, 9]}

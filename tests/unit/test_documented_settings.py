@@ -12,7 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"JOBPLATFORM_[A-Z0-9_]*[A-Z0-9]")
 # Variables of the test harness and the toolchain, documented in docs/testing.md; not settings
 # of the platform.
-TOOLING = {"JOBPLATFORM_K8S_CACHE", "JOBPLATFORM_TEST_KEEP_LOGS", "JOBPLATFORM_CLUSTER_DIR"}
+TOOLING = {
+    "JOBPLATFORM_K8S_CACHE",
+    "JOBPLATFORM_TEST_KEEP_LOGS",
+    "JOBPLATFORM_CLUSTER_DIR",
+    "JOBPLATFORM_IMAGES_CACHE",
+    "JOBPLATFORM_REQUIRE_REAL_NODE",
+    "JOBPLATFORM_BRIDGE",
+}
 
 
 def _settings_table() -> set[str]:
