@@ -40,15 +40,20 @@ class TenantTask(Task):  # type: ignore[misc]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         headers = message_headers(self.request)
-        try:
-            ctx = TenantContext(
-                tenant_id=TenantId.parse(headers["tenant_id"]),
-                request_id=headers.get("request_id"),
-                job_id=uuid.UUID(headers["job_id"]) if "job_id" in headers else None,
-            )
-        except (KeyError, ValueError):
-            self._reject(headers, "missing or invalid tenant_id or job_id header")
+        if "tenant_id" not in headers:
+            self._reject(headers, "missing_tenant", "no tenant_id header")
             return None
+        try:
+            tenant = TenantId.parse(headers["tenant_id"])
+        except ValueError:
+            self._reject(headers, "invalid_tenant", "tenant_id header is not a tenant id")
+            return None
+        try:
+            job_id = uuid.UUID(headers["job_id"]) if "job_id" in headers else None
+        except ValueError:
+            self._reject(headers, "invalid_job_id", "job_id header is not a UUID")
+            return None
+        ctx = TenantContext(tenant_id=tenant, request_id=headers.get("request_id"), job_id=job_id)
         structlog.contextvars.bind_contextvars(
             tenant_id=str(ctx.tenant_id),
             job_id=headers.get("job_id"),
@@ -61,19 +66,21 @@ class TenantTask(Task):  # type: ignore[misc]
         finally:
             structlog.contextvars.unbind_contextvars("tenant_id", "job_id", "request_id", "task")
 
-    def _reject(self, headers: dict[str, str], reason: str) -> None:
-        """Never run, never silent: log, count, and keep the message for inspection."""
+    def _reject(self, headers: dict[str, str], code: str, reason: str) -> None:
+        """Never run, never silent: log, count, and keep the message for inspection.
+        ``code`` is the metric label (a fixed set), ``reason`` the stored explanation."""
         queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
         log.error(
             "message_rejected",
-            reason=reason,
+            reason=code,
+            detail=reason,
             task=self.name,
             task_id=self.request.id,
             job_id=headers.get("job_id"),
             request_id=headers.get("request_id"),
             queue=queue,
         )
-        REJECTED_MESSAGES.labels(reason="missing_tenant").inc()
+        REJECTED_MESSAGES.labels(reason=code).inc()
         c = container()
         with c.uow_factory.system() as uow:
             uow.record_rejected(
