@@ -66,6 +66,14 @@ def redis_secret(ns: str, url: str) -> dict[str, Any]:
     }
 
 
+def pool_namespace(cluster: AClusterManager, redis_url: str) -> str:
+    """A fresh namespace with the Redis Secret a WorkerPool names and a one-pod Deployment."""
+    ns = new_namespace(cluster)
+    apply(cluster, redis_secret(ns, redis_url), namespace=ns)
+    apply(cluster, deployment("worker", 1), namespace=ns)
+    return ns
+
+
 def replicas(cluster: AClusterManager, ns: str, name: str) -> int:
     return int(kubectl_json(cluster, "get", "deployment", name, "-n", ns)["spec"]["replicas"])
 
@@ -120,9 +128,7 @@ def test_backlog_scales_the_deployment_up_and_back_to_zero(
 def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
     cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
 ) -> None:
-    ns = new_namespace(cluster)
-    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
-    apply(cluster, deployment("worker", 1), namespace=ns)
+    ns = pool_namespace(cluster, redis_server.url)
     apply(
         cluster,
         pool("backwards", deployment="worker", minReplicas=4, maxReplicas=2, pollIntervalSeconds=2),
@@ -170,9 +176,7 @@ def test_of_two_replicas_only_the_higher_priority_acts(
     cluster: AClusterManager, tmp_path: Path, redis_server: RedisServer
 ) -> None:
     install_crds(cluster)
-    ns = new_namespace(cluster)
-    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
-    apply(cluster, deployment("worker", 1), namespace=ns)
+    ns = pool_namespace(cluster, redis_server.url)
     apply(cluster, pool("shared", deployment="worker", pollIntervalSeconds=2), namespace=ns)
     name = f"peering-{uuid.uuid4().hex[:6]}"
     apply(
@@ -273,9 +277,7 @@ def test_scale_in_removes_only_idle_workers(
 def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
     cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
 ) -> None:
-    ns = new_namespace(cluster)
-    apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
-    apply(cluster, deployment("worker", 1), namespace=ns)
+    ns = pool_namespace(cluster, redis_server.url)
     apply(
         cluster,
         {

@@ -65,6 +65,12 @@ class NodeNetwork:
         """kube-proxy inserts its own jumps at the top of FORWARD (KUBE-FORWARD accepts
         established and marked traffic): the drop goes back in front of them. kube-proxy
         only re-adds a jump that is missing, so the order stays."""
+        self._delete_forward_rule()
+        rule = self._forward_rule()
+        subprocess.run(["iptables", "-w", "5", "-I", rule[0], "1", *rule[1:]], check=True)
+
+    def _delete_forward_rule(self) -> None:
+        """Delete every copy of the drop rule (a partial start may have left several)."""
         while (
             subprocess.run(
                 ["iptables", "-w", "5", "-D", *self._forward_rule()], capture_output=True
@@ -72,8 +78,6 @@ class NodeNetwork:
             == 0
         ):
             pass
-        rule = self._forward_rule()
-        subprocess.run(["iptables", "-w", "5", "-I", rule[0], "1", *rule[1:]], check=True)
 
     def forward_rules(self) -> list[str]:
         out = subprocess.run(
@@ -83,13 +87,7 @@ class NodeNetwork:
 
     def down(self) -> None:
         """Remove the rule, the routes and the bridge; each step tolerates a partial start."""
-        while (
-            subprocess.run(
-                ["iptables", "-w", "5", "-D", *self._forward_rule()], capture_output=True
-            ).returncode
-            == 0
-        ):
-            pass
+        self._delete_forward_rule()
         for cidr in (self.pod_cidr, self.service_cidr):
             _ip("route", "del", cidr, "dev", self.bridge, check=False)
         _ip("link", "del", self.bridge, check=False)
