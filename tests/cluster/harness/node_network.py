@@ -3,9 +3,12 @@
 Pod and Service addresses must never leave the machine: both ranges are routed to the bridge
 (a packet to a Service IP without a kube-proxy rule, or to an unused pod IP, dies there
 instead of taking the default route), pod traffic is never masqueraded (the CNI config has
-ipMasq false) and a FORWARD rule drops whatever comes from the bridge towards any other
-interface. The bridge's gateway address is also the node's and the apiserver's address, the
-one place pods and the host both reach.
+ipMasq false) and a rule drops whatever comes from the bridge towards any other interface.
+That rule lives in the mangle table's FORWARD chain: netfilter runs mangle before filter at
+the forward hook, so no jump kube-proxy or a CNI plugin inserts at the top of filter FORWARD
+(KUBE-FORWARD accepts established and marked traffic) can get in front of it, whatever the
+order and timing of their syncs. The bridge's gateway address is also the node's and the
+apiserver's address, the one place pods and the host both reach.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 
 COMMENT = "jobplatform: pod traffic stays on the cluster bridge"
+TABLE = "mangle"  # evaluated before filter: see the module docstring
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -59,29 +63,26 @@ class NodeNetwork:
         _ip("link", "set", self.bridge, "up")
         for cidr in (self.pod_cidr, self.service_cidr):
             _ip("route", "add", cidr, "dev", self.bridge)
-        subprocess.run(["iptables", "-w", "5", "-I", *self._forward_rule()], check=True)
-
-    def put_forward_rule_first(self) -> None:
-        """kube-proxy inserts its own jumps at the top of FORWARD (KUBE-FORWARD accepts
-        established and marked traffic): the drop goes back in front of them. kube-proxy
-        only re-adds a jump that is missing, so the order stays."""
-        self._delete_forward_rule()
         rule = self._forward_rule()
-        subprocess.run(["iptables", "-w", "5", "-I", rule[0], "1", *rule[1:]], check=True)
+        subprocess.run(["iptables", "-w", "5", "-t", TABLE, "-I", *rule], check=True)
 
     def _delete_forward_rule(self) -> None:
         """Delete every copy of the drop rule (a partial start may have left several)."""
         while (
             subprocess.run(
-                ["iptables", "-w", "5", "-D", *self._forward_rule()], capture_output=True
+                ["iptables", "-w", "5", "-t", TABLE, "-D", *self._forward_rule()],
+                capture_output=True,
             ).returncode
             == 0
         ):
             pass
 
-    def forward_rules(self) -> list[str]:
+    def forward_rules(self, table: str = "filter") -> list[str]:
         out = subprocess.run(
-            ["iptables", "-w", "5", "-S", "FORWARD"], capture_output=True, text=True, check=True
+            ["iptables", "-w", "5", "-t", table, "-S", "FORWARD"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return [line for line in out.splitlines() if line.startswith("-A ")]
 
@@ -98,10 +99,10 @@ class NodeNetwork:
             cidr: f"dev {self.bridge}" in _ip("route", "show", cidr, check=False).stdout
             for cidr in (self.pod_cidr, self.service_cidr)
         }
-        rules = self.forward_rules()
+        rules = self.forward_rules(TABLE)
         first = bool(rules) and COMMENT in rules[0] and rules[0].endswith("-j DROP")
         return {
             f"route {self.pod_cidr} via the bridge": routes[self.pod_cidr],
             f"route {self.service_cidr} via the bridge": routes[self.service_cidr],
-            "FORWARD drops bridge traffic to other interfaces, before any other rule": first,
+            "mangle FORWARD drops bridge traffic to other interfaces, before any rule": first,
         }

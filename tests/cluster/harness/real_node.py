@@ -254,7 +254,6 @@ class RealNode:
             proc=proc,
             log=self.state / "logs" / "kube-proxy.log",
         )
-        self.net.put_forward_rule_first()
 
     def _start_dns(self) -> None:
         docs = cluster_dns.manifests(DNS_IP, LABELS, TOLERATION)
