@@ -8,7 +8,7 @@ STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
 .PHONY: help install demo demo-autoscaling test test-unit test-integration test-cluster lint bench \
-        cluster-binaries cluster-up cluster-down cluster-load-images images images-base clean
+        cluster-binaries manifests cluster-up cluster-down cluster-load-images images images-base clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md
+
+manifests: $(VENV_STAMP) cluster-binaries ## render k8s/ and docs/chart-values.md from the chart
+	HELM=$$(PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh 2>/dev/null | tail -1)/helm bash charts/render-manifests.sh
+	$(PY) charts/values-reference.py
 
 images-base: ## make and cache the Debian root filesystems the images start from (mmdebstrap)
 	bash services/images/debian-base.sh python python3,python3-venv,ca-certificates,netbase,tzdata

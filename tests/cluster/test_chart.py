@@ -6,6 +6,7 @@ CRDs are what the chart and the operator say."""
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,17 @@ def test_apiserver_accepts_every_rendered_object(
     ns = new_namespace(cluster)
     docs = render("-f", str(values), namespace=ns)
     result = subprocess.run(
-        ["kubectl", "--kubeconfig", str(cluster.kubeconfig), "apply", "-n", ns]
-        + ["--dry-run=server", "-f", "-"],
+        [
+            "kubectl",
+            "--kubeconfig",
+            str(cluster.kubeconfig),
+            "apply",
+            "-n",
+            ns,
+            "--dry-run=server",
+            "-f",
+            "-",
+        ],
         input=yaml.safe_dump_all(docs),
         capture_output=True,
         text=True,
@@ -76,7 +86,10 @@ def test_apiserver_accepts_every_rendered_object(
 
 # Each wrong value and the words that must tell the user what is wrong.
 BAD_VALUES = {
-    "zero concurrency": (["--set", "workers.default.concurrency=0"], "/workers/default/concurrency"),
+    "zero concurrency": (
+        ["--set", "workers.default.concurrency=0"],
+        "/workers/default/concurrency",
+    ),
     "unknown top-level key": (["--set", "replicaCount=3"], "additional properties 'replicaCount'"),
     "external stores without Secrets": (
         ["--set", "bundled.enabled=false"],
@@ -89,8 +102,12 @@ BAD_VALUES = {
     "setting name outside JOBPLATFORM_": (["--set", "config.DEBUG=1"], "invalid propertyName"),
     "unknown Celery pool": (["--set", "workers.heavy.pool=gevent"], "/workers/heavy/pool"),
     "max below min": (
-        ["--set", "workers.default.autoscaling.minReplicas=5"]
-        + ["--set", "workers.default.autoscaling.maxReplicas=2"],
+        [
+            "--set",
+            "workers.default.autoscaling.minReplicas=5",
+            "--set",
+            "workers.default.autoscaling.maxReplicas=2",
+        ],
         "maxReplicas (2) is below minReplicas (5)",
     ),
     "grace period shorter than soft shutdown": (
@@ -172,5 +189,31 @@ def test_chart_crds_are_the_operators(k8s_bin: Path) -> None:
     operator_crds = ROOT / "operator" / "crds"
     names = sorted(p.name for p in operator_crds.glob("*.yaml"))
     assert names == sorted(p.name for p in (CHART / "crds").glob("*.yaml"))
-    match, mismatch, errors = filecmp.cmpfiles(operator_crds, CHART / "crds", names, shallow=False)
+    _match, mismatch, errors = filecmp.cmpfiles(operator_crds, CHART / "crds", names, shallow=False)
     assert (mismatch, errors) == ([], []), "copy operator/crds/*.yaml into charts/jobplatform/crds"
+
+
+def _values_reference() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "values_reference", ROOT / "charts" / "values-reference.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_value_is_documented_and_the_reference_is_current() -> None:
+    reference = _values_reference()
+    text = (CHART / "values.yaml").read_text()
+    docs = reference.documented(text)
+    undocumented = [
+        path
+        for path in reference.leaves(yaml.safe_load(text))
+        # The pools after workers.default repeat its keys, documented there.
+        if not (path.startswith("workers.") and not path.startswith("workers.default."))
+        and not any(path == key or path.startswith(f"{key}.") for key in docs)
+    ]
+    assert undocumented == []
+    page = ROOT / "docs" / "chart-values.md"
+    assert page.read_text() == reference.render(), "run `make manifests`"

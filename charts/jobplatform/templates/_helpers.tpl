@@ -108,6 +108,7 @@ no ConfigMap, so the pre-install migration hook has everything it needs), URLs f
 {{/* The pod-level settings every platform pod shares. No process but the operator talks to
 the Kubernetes API, so no other pod gets a token. */}}
 {{- define "jobplatform.podSpecCommon" -}}
+serviceAccountName: {{ include "jobplatform.fullname" . }}
 automountServiceAccountToken: false
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}

