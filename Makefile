@@ -28,7 +28,7 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 
 install: $(VENV_STAMP) ## create .venv with the locked dependencies
 
-demo: $(VENV_STAMP) ## run the whole platform locally (Redis, Postgres, web, relay, workers, beat)
+demo: $(VENV_STAMP) ## run the whole platform locally (Redis, Postgres, web, relay, workers, beat); the heavy queue autoscaled
 	$(PY) -m devstack.demo --state-dir $(STATE)/demo
 
 test: $(VENV_STAMP) cluster-binaries ## the whole suite: unit, integration (real Redis/Postgres/Celery), cluster
