@@ -52,6 +52,7 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
 	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md --seed 7 --more-seeds 11 --more-seeds 23
+	$(PY) tests/bench/operator_scale.py --report docs/benchmarks/operator.md --pools 100 --seconds 60
 
 images-base: ## make and cache the Debian root filesystems the images start from (mmdebstrap)
 	bash services/images/debian-base.sh python python3,python3-venv,ca-certificates,netbase,tzdata
