@@ -37,7 +37,7 @@ class PoolSpec:
     )
     scale_down: Behaviour = field(
         default_factory=lambda: Behaviour(
-            stabilisation_seconds=30, pods=10, percent=100, period_seconds=15
+            stabilisation_seconds=15, pods=10, percent=100, period_seconds=15
         )
     )
     cooldown_to_zero_seconds: float = 120.0

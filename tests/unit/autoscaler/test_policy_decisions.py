@@ -90,9 +90,10 @@ def test_busy_workers_do_not_hold_idle_pods_through_the_window() -> None:
 def test_scale_down_waits_for_the_stabilisation_window() -> None:
     _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
     quiet = observe(idle=10)
-    early, _ = run(SPEC, quiet, current=10, history=history, now=20)
+    window = SPEC.scale_down.stabilisation_seconds
+    early, _ = run(SPEC, quiet, current=10, history=history, now=window - 1)
     assert early.replicas == 10 and early.reason == Reason.STABILISING
-    late, _ = run(SPEC, quiet, current=10, history=history, now=31)
+    late, _ = run(SPEC, quiet, current=10, history=history, now=window + 1)
     assert late.replicas < 10
 
 
