@@ -28,7 +28,7 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 
 install: $(VENV_STAMP) ## create .venv with the locked dependencies
 
-demo: $(VENV_STAMP) ## run the whole platform locally (Redis, Postgres, web, relay, workers, beat)
+demo: $(VENV_STAMP) ## run the whole platform locally (Redis, Postgres, web, relay, workers, beat); the heavy queue autoscaled
 	$(PY) -m devstack.demo --state-dir $(STATE)/demo
 
 test: $(VENV_STAMP) cluster-binaries ## the whole suite: unit, integration (real Redis/Postgres/Celery), cluster
@@ -51,7 +51,8 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 
 bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
-	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md
+	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md --seed 7 --more-seeds 11 --more-seeds 23
+	$(PY) tests/bench/operator_scale.py --report docs/benchmarks/operator.md --pools 100 --seconds 60
 
 manifests: $(VENV_STAMP) cluster-binaries ## render k8s/ and docs/chart-values.md from the chart
 	HELM=$$(PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh 2>/dev/null | tail -1)/helm bash charts/render-manifests.sh

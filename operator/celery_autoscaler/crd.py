@@ -48,6 +48,7 @@ def pool_spec(spec: Mapping[str, Any], annotations: Mapping[str, str] | None = N
         cooldown_to_zero_seconds=float(
             behaviour.get("cooldownToZeroSeconds", _DEFAULT.cooldown_to_zero_seconds)
         ),
+        pod_start_seconds=float(behaviour.get("podStartSeconds", _DEFAULT.pod_start_seconds)),
         fallback_replicas=int(fallback) if fallback is not None else None,
         retry_storm_ratio=float(storm.get("ratio", _DEFAULT.retry_storm_ratio)),
         retry_storm_min_rate=float(storm.get("minRate", _DEFAULT.retry_storm_min_rate)),

@@ -1,8 +1,10 @@
 """``make demo``: the whole platform on this machine, no cluster needed.
 
 Starts Redis and Postgres on loopback in a state directory, migrates, starts web, the outbox
-relay, the reconciler, one worker per queue and beat, creates a demo tenant and API key,
-submits sample jobs and prints where to look. It writes the settings that point the
+relay, the reconciler, workers and beat, creates a demo tenant and API key, submits sample
+jobs and prints where to look. The heavy queue runs on an autoscaled pool: the operator's
+policy and Redis probe start and stop local worker processes, and each decision is printed
+as it happens (a burst of heavy jobs shows a whole cycle). It writes the settings that point the
 `jobplatform` CLI at it to a file it names, and restarts a platform process that dies,
 saying so. Ctrl-C stops everything it started.
 """
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 
 from devstack import system_packages
+from devstack.autoscaled_pool import AutoscaledPool
 from devstack.local_servers import PostgresServer, RedisServer
 from devstack.ports import free_ports
 from devstack.processes import (
@@ -38,6 +41,8 @@ SAMPLES: list[tuple[str, dict[str, Any], str]] = [
     ("diagnostic", {"fail_times": 2}, "fails twice, then succeeds after backoff"),
     ("diagnostic", {"non_retryable": True}, "fails for good: dead-lettered"),
 ]
+# Jobs that make the heavy pool grow and shrink again: more than one worker can carry.
+BURST = (12, {"sleep_seconds": 3})
 # How often the supervisor looks for a process that died.
 SUPERVISE_SECONDS = 1.0
 
@@ -52,6 +57,7 @@ def run(state_dir: Path, once: bool, port: int) -> int:
     logs = state_dir / "logs"
     logs.mkdir(parents=True)
     procs: list[PlatformProcess] = []
+    pool: AutoscaledPool | None = None
     redis_server = RedisServer(state_dir / "redis")
     postgres = PostgresServer(state_dir / "postgres")
     try:
@@ -70,7 +76,7 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         key = issue_api_key(c.tenants, tenant)
         c.close()
 
-        names = ("relay", "default", "heavy", "scheduled")
+        names = ("relay", "default", "scheduled")
         metrics = dict(zip(names, free_ports(len(names)), strict=True))
         cli_env = _write_cli_env(state_dir, database_url, redis_server.url)
         env = PlatformEnv(
@@ -84,7 +90,7 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         procs.append(web)
         procs.append(start_relay(env, JOBPLATFORM_METRICS_PORT=str(metrics["relay"])))
         procs.append(start_reconciler(env))
-        for queue, concurrency in (("default", 2), ("heavy", 2), ("scheduled", 1)):
+        for queue, concurrency in (("default", 2), ("scheduled", 1)):
             procs.append(
                 start_worker(
                     env,
@@ -95,6 +101,8 @@ def run(state_dir: Path, once: bool, port: int) -> int:
                 )
             )
         procs.append(start_beat(env, "beat"))
+        pool = AutoscaledPool(env, "heavy", _say)
+        pool.start()
 
         headers = {"Authorization": f"Bearer {key.plaintext}"}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
@@ -116,15 +124,29 @@ def run(state_dir: Path, once: bool, port: int) -> int:
                 f"                 (run: set -a; . {cli_env}; set +a; jobplatform tenants create x)"
             )
             _say("processes        " + ", ".join(f"{p.name} {p.pid}" for p in procs))
+            _say(
+                f"heavy queue      autoscaled: {pool.spec.min_replicas} to "
+                f"{pool.spec.max_replicas} workers, decisions below as 'autoscaler heavy: ...'"
+            )
             _say()
             _say(f'try: curl -H "Authorization: Bearer {key.plaintext}" {base}/v1/jobs')
             _say()
+            count, payload = BURST
+            burst = [
+                api.post("/v1/jobs", json={"type": "diagnostic", "payload": payload}).json()[
+                    "job_id"
+                ]
+                for _ in range(count)
+            ]
+            _say(f"submitted a burst of {count} heavy jobs ({payload}) for the autoscaler")
             final = _watch(api, submitted)
             letters = api.get("/v1/dead-letters").json()["items"]
             _say(
                 f"dead letters: {len(letters)} (replay one: POST {base}/v1/dead-letters/"
                 f"{letters[0]['id'] if letters else '<id>'}/replay)"
             )
+            if once:
+                _wait_for_burst(api, burst, pool)
         expected = {"succeeded", "dead"}
         if once:
             return 0 if set(final.values()) <= expected else 1
@@ -137,6 +159,8 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         return 0
     finally:
         _say("stopping ...")
+        if pool is not None:
+            pool.stop()
         for proc in reversed(procs):
             proc.stop()
         postgres.close()  # its data lives in /tmp when run as root: do not leave it behind
@@ -161,6 +185,18 @@ def _supervise(procs: list[PlatformProcess]) -> None:
             how = f"signal {-status}" if status < 0 else f"status {status}"
             proc.restart()
             _say(f"{proc.name} exited ({how}); restarted as pid {proc.pid}")
+
+
+def _wait_for_burst(api: httpx.Client, jobs: list[str], pool: AutoscaledPool) -> None:
+    """Until the burst's jobs are done and the pool is back at its minimum (or 3 minutes)."""
+    deadline = time.monotonic() + 180
+    done = 0
+    while time.monotonic() < deadline:
+        done = sum(api.get(f"/v1/jobs/{j}").json()["status"] == "succeeded" for j in jobs)
+        if done == len(jobs) and pool.replicas == pool.spec.min_replicas:
+            break
+        time.sleep(1)
+    _say(f"burst: {done} of {len(jobs)} heavy jobs succeeded; heavy workers now {pool.replicas}")
 
 
 def _watch(api: httpx.Client, submitted: list[tuple[str, str, str]]) -> dict[str, str]:

@@ -119,25 +119,22 @@ def start_reconciler(env: PlatformEnv, **overrides: str) -> PlatformProcess:
     )
 
 
+def spawn_worker(
+    env: PlatformEnv, queues: str, concurrency: int, name: str, **overrides: str
+) -> PlatformProcess:
+    """A worker process, not waited for (its Celery hostname is `<name>@local`)."""
+    args = ["worker", "--queues", queues, "--concurrency", str(concurrency)]
+    return PlatformProcess(
+        name, [*args, "--hostname", f"{name}@local"], env.environ(**overrides), env.log_dir
+    )
+
+
 def start_worker(
     env: PlatformEnv, queues: str, concurrency: int = 1, name: str | None = None, **overrides: str
 ) -> PlatformProcess:
     name = name or f"worker-{queues.replace(',', '-')}-{free_port()}"
     environ = env.environ(**overrides)
-    proc = PlatformProcess(
-        name,
-        [
-            "worker",
-            "--queues",
-            queues,
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            f"{name}@local",
-        ],
-        environ,
-        env.log_dir,
-    )
+    proc = spawn_worker(env, queues, concurrency, name, **overrides)
     # Ready means consuming: the heartbeat starts on Celery's worker_ready signal.
     client = redis.Redis.from_url(environ["JOBPLATFORM_REDIS_URL"])
     try:

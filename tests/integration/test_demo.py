@@ -1,5 +1,6 @@
 """`make demo` works: the demo starts everything, its sample jobs finish, it points the CLI at
-itself through a settings file it names, it restarts a process that dies, it stops cleanly."""
+itself through a settings file it names, it restarts a process that dies, it stops cleanly,
+and its heavy queue is autoscaled: the policy's decisions are printed as it grows and shrinks."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def test_demo_runs_its_sample_jobs_to_the_end(tmp_path: Path) -> None:
     assert "dead letters: 1" in out
     assert f"CLI settings     {tmp_path / 'demo' / 'cli.env'}" in out
     assert "stopping" in out
+    decisions = re.findall(r"autoscaler heavy: .* replicas (\d+) -> (\d+) \((\w+)\)", out)
+    assert decisions, out[-3000:]
+    replicas = [int(after) for _, after, _ in decisions]
+    assert max(replicas) > 1, decisions  # the burst grew the pool
+    assert replicas[-1] == 1, decisions  # and it went back to its minimum once drained
+    assert re.search(r"autoscaler heavy: .* drain worker-heavy-\d+@local", out), decisions
+    assert "burst: 12 of 12 heavy jobs succeeded; heavy workers now 1" in out
 
 
 def test_the_cli_reaches_the_demo_and_a_dead_process_is_restarted(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from celery_autoscaler.policy.decision import AlertSignal, Decision, Reason
 from celery_autoscaler.policy.drain import choose_drain
 from celery_autoscaler.policy.history import History
 from celery_autoscaler.policy.observation import Observation
-from celery_autoscaler.policy.recommend import components, strongest
+from celery_autoscaler.policy.recommend import components, strongest_demand
 from celery_autoscaler.policy.spec import PoolSpec
 from celery_autoscaler.policy.stabilise import stabilise
 from celery_autoscaler.policy.step_limits import limit_steps
@@ -49,15 +49,21 @@ def decide(
         return Decision(current, Reason.PAUSED, conditions={"Paused": True}), history
     if not obs.complete:
         return _hold(spec, obs, current), history
-    parts = components(spec, obs, current)
-    raw, reason = strongest(parts)
+    parts = components(spec, obs, current, history.backlog, now)
+    raw, reason = strongest_demand(parts)
     n = _clamp(spec, raw)
     if n != raw:
         reason = Reason.MAX_REPLICAS if raw > n else Reason.MIN_REPLICAS
     stable = stabilise(spec, history, n, current, now)
     if stable != n:
         n, reason = stable, Reason.STABILISING
+    busy = _clamp(spec, parts[Reason.BUSY_WORKERS])
+    if n < busy:
+        n, reason = busy, Reason.BUSY_WORKERS
     limited = limit_steps(spec, history, n, current, now)
+    # Messages already waiting are not a noisy estimate: the step limit never holds the pool
+    # below what they ask for, so a burst gets its backlog-driven size in one step.
+    limited = max(limited, min(n, _clamp(spec, parts[Reason.BACKLOG])))
     if limited != n:
         n, reason = limited, Reason.STEP_LIMITED
     storm = retry_storm(spec, obs)
@@ -85,7 +91,8 @@ def decide(
         spec.scale_down.period_seconds,
     )
     workers = bool(obs.busy_workers or obs.idle_workers)
-    new_history = history.remember(now, _clamp(spec, raw), n, keep, obs.any_work, workers)
+    waiting = obs.ready + obs.reserved
+    new_history = history.remember(now, _clamp(spec, raw), n, keep, obs.any_work, workers, waiting)
     conditions = {"Ready": True, "Active": n > 0, "Fallback": False, "RetryStorm": storm}
     decision = Decision(
         n, reason, drain, tuple(alerts), conditions, {str(k): v for k, v in parts.items()}

@@ -13,9 +13,18 @@ class History:
     replicas: tuple[tuple[float, int], ...] = ()
     last_work_at: float | None = None  # last poll that saw any ready/reserved/ETA/running work
     workers_seen_at: float | None = None  # last poll that saw a heartbeat for this pool
+    # (time, ready + reserved) at the last poll, for the backlog's growth rate
+    backlog: tuple[float, int] | None = None
 
     def remember(
-        self, now: float, raw: int, replicas: int, keep_seconds: float, work: bool, workers: bool
+        self,
+        now: float,
+        raw: int,
+        replicas: int,
+        keep_seconds: float,
+        work: bool,
+        workers: bool,
+        backlog: int | None = None,
     ) -> History:
         horizon = now - keep_seconds
         return replace(
@@ -24,6 +33,7 @@ class History:
             replicas=(*[r for r in self.replicas if r[0] >= horizon], (now, replicas)),
             last_work_at=now if work else self.last_work_at,
             workers_seen_at=now if workers else self.workers_seen_at,
+            backlog=(now, backlog) if backlog is not None else self.backlog,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -32,6 +42,7 @@ class History:
             "replicas": [list(r) for r in self.replicas],
             "lastWorkAt": self.last_work_at,
             "workersSeenAt": self.workers_seen_at,
+            "backlog": list(self.backlog) if self.backlog is not None else None,
         }
 
     @classmethod
@@ -48,6 +59,14 @@ class History:
             value = data.get(key)
             return float(value) if isinstance(value, int | float) else None
 
+        raw_backlog = data.get("backlog")
+        backlog = None
+        if isinstance(raw_backlog, list) and len(raw_backlog) == 2:
+            backlog = (float(raw_backlog[0]), int(raw_backlog[1]))
         return cls(
-            pairs("recommendations"), pairs("replicas"), opt("lastWorkAt"), opt("workersSeenAt")
+            pairs("recommendations"),
+            pairs("replicas"),
+            opt("lastWorkAt"),
+            opt("workersSeenAt"),
+            backlog,
         )

@@ -1,4 +1,4 @@
-"""The raw recommendation: the largest of the four demands, before bounds and windows."""
+"""The raw recommendation: the largest of the demands, before bounds and windows."""
 
 from __future__ import annotations
 
@@ -9,35 +9,76 @@ from celery_autoscaler.policy.observation import Observation
 from celery_autoscaler.policy.spec import PoolSpec
 
 
-def components(spec: PoolSpec, obs: Observation, current: int) -> dict[Reason, int]:
+def projected_backlog(
+    spec: PoolSpec, waiting: int, current: int, previous: tuple[float, int] | None, now: float
+) -> float:
+    """Ready + reserved messages as they will be when new pods serve.
+
+    A burst (the backlog alone asks for more than twice the pool) that is still growing grows on
+    while the next poll comes and the new pods start, so look that far ahead at the growth rate
+    since the last poll. Only then: a queue that fills and drains around a steady level (retries
+    coming due, noise) would otherwise buy pods for every upswing. Grows with `waiting` given
+    the same history, so the decision stays monotone in the backlog.
+    """
+    if previous is None or now <= previous[0]:
+        return float(waiting)
+    if waiting <= 2 * current * spec.backlog_per_replica:
+        return float(waiting)
+    interval = now - previous[0]
+    growth = (waiting - previous[1]) / interval
+    if growth <= 0:
+        return float(waiting)
+    return waiting + growth * (interval + spec.pod_start_seconds)
+
+
+def components(
+    spec: PoolSpec,
+    obs: Observation,
+    current: int,
+    previous: tuple[float, int] | None = None,
+    now: float = 0.0,
+) -> dict[Reason, int]:
     """Replicas each signal asks for on its own.
 
     - backlog: ready and reserved messages over the per-replica target (ETA messages are not
-      runnable yet, so they do not ask for workers);
+      runnable yet, so they do not ask for workers), projected over the pod start while a
+      burst is growing (`projected_backlog`);
     - latency: if the oldest ready message waited longer than the target, grow in proportion
       (at least one more replica), since the current pool is too slow for the arrival rate;
-    - throughput: arrival rate x service time / concurrency (Little's law), so a steady stream
-      of short tasks keeps enough replicas even when the backlog looks small (only while the
-      pool runs: the rates are a trailing window, and a pool at zero starts on real backlog);
-    - busy workers: never fewer replicas than workers running a task.
+    - throughput: arrival rate x service time / concurrency (Little's law), rounded down and
+      never above the busy workers plus what the ready messages ask for: a steady stream of
+      short tasks keeps the replicas it keeps busy, but no idle headroom (only while the pool
+      runs: the rates are a trailing window, and a pool at zero starts on real backlog);
+    - busy workers: never fewer replicas than workers running a task. Applied after the
+      stabilisation window (`decide`), not inside it: the instantaneous busy count is the
+      noisiest signal, and its peaks would hold idle pods for a whole window.
     """
-    backlog = math.ceil((obs.ready + obs.reserved) / spec.backlog_per_replica)
+    waiting = obs.ready + obs.reserved
+    projected = projected_backlog(spec, waiting, current, previous, now)
+    backlog = math.ceil(projected / spec.backlog_per_replica)
     latency = 0
     age = obs.oldest_ready_age
     if age is not None and age > spec.max_wait_seconds and obs.ready > 0:
         latency = max(current + 1, math.ceil(current * age / spec.max_wait_seconds))
     throughput = 0
     service = obs.rates.service_seconds
+    busy = len(obs.busy_workers)
     if service is not None and obs.rates.arrival > 0 and current > 0:
-        throughput = math.ceil(obs.rates.arrival * service / spec.concurrency - 1e-9)
+        needed = math.floor(obs.rates.arrival * service / spec.concurrency + 1e-9)
+        throughput = min(needed, busy + math.ceil(obs.ready / spec.backlog_per_replica))
     return {
         Reason.BACKLOG: backlog,
         Reason.LATENCY: latency,
         Reason.THROUGHPUT: throughput,
-        Reason.BUSY_WORKERS: len(obs.busy_workers),
+        Reason.BUSY_WORKERS: busy,
     }
 
 
 def strongest(parts: dict[Reason, int]) -> tuple[int, Reason]:
     reason = max(parts, key=lambda r: parts[r])  # ties go to the first listed: backlog
     return parts[reason], reason
+
+
+def strongest_demand(parts: dict[Reason, int]) -> tuple[int, Reason]:
+    """The strongest signal that goes through the windows: every one but busy workers."""
+    return strongest({r: n for r, n in parts.items() if r != Reason.BUSY_WORKERS})

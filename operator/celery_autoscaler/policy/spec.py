@@ -37,10 +37,13 @@ class PoolSpec:
     )
     scale_down: Behaviour = field(
         default_factory=lambda: Behaviour(
-            stabilisation_seconds=30, pods=10, percent=100, period_seconds=15
+            stabilisation_seconds=15, pods=10, percent=100, period_seconds=15
         )
     )
     cooldown_to_zero_seconds: float = 120.0
+    # From a replica asked for to a worker taking tasks (image cached); a growing burst is
+    # projected this far ahead, plus one poll interval.
+    pod_start_seconds: float = 10.0
     fallback_replicas: int | None = None  # applied (never lower than current) when signals fail
     retry_storm_ratio: float = 1.0  # retries per success that counts as a storm
     retry_storm_min_rate: float = 0.5  # retries/s below which there is no storm
@@ -56,6 +59,8 @@ class PoolSpec:
             found.append(f"maxReplicas {self.max_replicas} < minReplicas {self.min_replicas}")
         if self.backlog_per_replica <= 0:
             found.append("targets.backlogPerReplica must be > 0")
+        if self.pod_start_seconds < 0:
+            found.append("behaviour.podStartSeconds must be >= 0")
         if self.concurrency < 1:
             found.append("targets.concurrency must be >= 1")
         return found

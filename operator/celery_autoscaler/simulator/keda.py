@@ -1,7 +1,9 @@
 """KEDA's Redis list scaler driving an HPA, with their default settings (FACTS.md).
 
 KEDA polls `LLEN <queue>` (the plain key only) every 30 s, activates 0 -> 1 when it is above
-zero and deactivates to 0 after `cooldownPeriod` without activity. The HPA syncs every 15 s:
+zero and deactivates to 0 after `cooldownPeriod` without activity. The HPA syncs every 15 s and
+reads the metric then: KEDA's metrics server asks the scaler on each HPA request (metric
+caching, `useCachedMetrics`, is off by default; `pollingInterval` paces only activation).
 desired = ceil(metric / listLength) outside a 10 % tolerance, scale-down follows the largest
 recommendation of the last 300 s, scale-up is limited to max(100 %, 4 pods) per 15 s, and the
 ReplicaSet picks the pods that go.
@@ -42,6 +44,7 @@ class KedaHpa:
                 return
         if t % self.hpa_sync or current == 0:
             return
+        self.metric = world.plain_list_length()
         ratio = self.metric / (current * self.list_length)
         raw = (
             current

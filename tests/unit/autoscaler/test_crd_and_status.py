@@ -12,7 +12,11 @@ SPEC = {
     "maxReplicas": 8,
     "celery": {"prioritySteps": [0, 5], "keyPrefix": "app:"},
     "targets": {"backlogPerReplica": 20, "maxWaitSeconds": 10, "concurrency": 4},
-    "behaviour": {"scaleDown": {"stabilisationWindowSeconds": 90}, "cooldownToZeroSeconds": 30},
+    "behaviour": {
+        "scaleDown": {"stabilisationWindowSeconds": 90},
+        "cooldownToZeroSeconds": 30,
+        "podStartSeconds": 45,
+    },
     "fallback": {"replicas": 3},
     "retryStorm": {"ratio": 2, "holdScaleUp": True},
 }
@@ -22,7 +26,7 @@ def test_spec_fields_reach_the_policy() -> None:
     pool = crd.pool_spec(SPEC, {crd.PAUSED_ANNOTATION: "true"})
     assert (pool.min_replicas, pool.max_replicas, pool.concurrency) == (1, 8, 4)
     assert pool.backlog_per_replica == 20 and pool.max_wait_seconds == 10
-    assert pool.scale_down.stabilisation_seconds == 90
+    assert pool.scale_down.stabilisation_seconds == 90 and pool.pod_start_seconds == 45
     assert pool.scale_down.pods == PoolSpec().scale_down.pods  # unset: the default
     assert pool.fallback_replicas == 3 and pool.hold_scale_up_on_retry_storm and pool.paused
     assert not crd.pool_spec(SPEC).paused

@@ -39,16 +39,61 @@ def test_never_fewer_replicas_than_busy_workers() -> None:
 
 
 def test_step_limit_on_scale_up_is_max_of_pods_and_percent() -> None:
-    decision, _ = run(SPEC, observe(ready=500, busy=2), current=2)
-    assert decision.replicas == 2 + SPEC.scale_up.pods and decision.reason == Reason.STEP_LIMITED
+    """The step limit holds growth asked for by an estimate (here the oldest message's age)."""
+    spec = replace(SPEC, max_replicas=100)
+    decision, _ = run(spec, observe(ready=3, age=3000, busy=2), current=2)
+    assert decision.replicas == 2 + spec.scale_up.pods and decision.reason == Reason.STEP_LIMITED
+
+
+def test_a_burst_gets_its_backlog_driven_size_in_one_step() -> None:
+    """Messages already waiting are counted, not estimated: no step limit below them."""
+    decision, _ = run(replace(SPEC, max_replicas=100), observe(ready=500, busy=2), current=2)
+    assert decision.replicas == 100 and decision.reason == Reason.BACKLOG
+
+
+def test_a_growing_burst_is_projected_over_the_pod_start() -> None:
+    """Backlog 60 -> 120 in 10 s on 2 replicas: by the time new pods serve (next poll 10 s +
+    podStartSeconds 10 s) it is 240, which asks for 48 replicas rather than 24."""
+    spec = replace(SPEC, max_replicas=100)
+    _, history = run(spec, observe(ready=60, busy=2), current=2, now=0)
+    growing, _ = run(spec, observe(ready=120, busy=2), current=2, history=history, now=10)
+    assert growing.components["Backlog"] == 48
+    steady, _ = run(spec, observe(ready=120, busy=2), current=2, now=10)
+    assert steady.components["Backlog"] == 24
+
+
+def test_a_backlog_the_pool_can_carry_is_not_projected() -> None:
+    """Growth on a pool whose backlog does not ask for twice its size (retries coming due,
+    noise) buys no pods ahead of time."""
+    _, history = run(SPEC, observe(ready=10, busy=8), current=8, now=0)
+    decision, _ = run(SPEC, observe(ready=60, busy=8), current=8, history=history, now=10)
+    assert decision.components["Backlog"] == 12
+
+
+def test_throughput_floor_keeps_no_idle_headroom() -> None:
+    """2.9 replicas' worth of work keeps 2, and never more than busy + what is ready asks for."""
+    rates = Rates(succeeded=1, arrival=1.45, service_seconds=2.0)
+    decision, _ = run(SPEC, observe(busy=2, idle=1, rates=rates), current=3)
+    assert decision.components["Throughput"] == 2
+    rates = Rates(succeeded=1, arrival=10, service_seconds=2.0)
+    capped, _ = run(SPEC, observe(busy=2, ready=4, idle=1, rates=rates), current=3)
+    assert capped.components["Throughput"] == 3
+
+
+def test_busy_workers_do_not_hold_idle_pods_through_the_window() -> None:
+    """A peak of busy workers keeps them, but is not remembered by the scale-down window."""
+    _, history = run(SPEC, observe(busy=10), current=10, now=0)
+    decision, _ = run(SPEC, observe(busy=4, idle=6), current=10, history=history, now=10)
+    assert decision.replicas == 4 and decision.drain == tuple(f"idle-{i}" for i in range(6))
 
 
 def test_scale_down_waits_for_the_stabilisation_window() -> None:
     _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
     quiet = observe(idle=10)
-    early, _ = run(SPEC, quiet, current=10, history=history, now=20)
+    window = SPEC.scale_down.stabilisation_seconds
+    early, _ = run(SPEC, quiet, current=10, history=history, now=window - 1)
     assert early.replicas == 10 and early.reason == Reason.STABILISING
-    late, _ = run(SPEC, quiet, current=10, history=history, now=31)
+    late, _ = run(SPEC, quiet, current=10, history=history, now=window + 1)
     assert late.replicas < 10
 
 

@@ -96,3 +96,18 @@ def test_no_flapping_on_noisy_input(mean: int, noise: list[float]) -> None:
         elif decision.replicas < current:
             assert now - last_up > window
         current = decision.replicas
+
+
+@settings(max_examples=200)
+@given(specs(), counts, counts, counts, st.integers(0, 40), st.integers(0, 60))
+def test_monotone_in_backlog_after_a_previous_poll(
+    spec: PoolSpec, before: int, a: int, b: int, busy: int, current: int
+) -> None:
+    """The burst projection (growth since the last poll) keeps the rule: more waiting messages
+    never ask for fewer replicas, whatever the previous poll saw."""
+    low, high = sorted((a, b))
+    current = max(spec.min_replicas, min(current, spec.max_replicas))
+    _, history = decide(spec, observe(ready=before, busy=busy), current, History(), now=0)
+    first, _ = decide(spec, observe(ready=low, busy=busy), current, history, now=10)
+    second, _ = decide(spec, observe(ready=high, busy=busy), current, history, now=10)
+    assert first.replicas <= second.replicas
