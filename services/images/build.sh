@@ -25,10 +25,12 @@ python_base() {
 }
 
 # The key of an image installed from the wheelhouse: its Dockerfile, what goes into the
-# wheelhouse (the project's files as they are now, and the lock) and its base.
+# wheelhouse (the project's files as they are now, but not its Markdown, and the lock) and its
+# base.
 project_image_key() {
   (cat "$1" pyproject.toml requirements.lock "$here/wheelhouse.sh"; echo "$2"
-   git ls-files -z services operator | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+   git ls-files -z services operator ':!:*.md' | sort -z | xargs -0 sha256sum) |
+    sha256sum | cut -c1-16
 }
 
 # Builds an image from the wheelhouse; the wheelhouse is made once per run, and only when an
