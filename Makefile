@@ -62,7 +62,7 @@ images-base: ## make and cache the Debian root filesystems the images start from
 	bash services/images/debian-base.sh python python3,python3-venv,ca-certificates,netbase,tzdata
 	bash services/images/debian-base.sh datastores redis-server,postgresql
 
-images: ## build the services, Redis, Postgres, pause and CoreDNS images (docker, else buildah)
+images: ## build the services, operator, Redis, Postgres, pause and CoreDNS images (docker, else buildah)
 	bash services/images/build.sh all
 
 cluster-binaries: $(VENV_STAMP) ## build or reuse the cached Kubernetes binaries (Go only to build)

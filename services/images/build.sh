@@ -2,9 +2,10 @@
 # Builds the images of the platform and of its test cluster, each cached under a key of its
 # inputs, and prints each reference with its size.
 #
-#   services/images/build.sh [services|datastores|node|all]   (default: all)
+#   services/images/build.sh [services|operator|datastores|node|all]   (default: all)
 #
 #   services    localhost/jobplatform:<version>  services/Dockerfile, from the wheelhouse
+#   operator    localhost/jobplatform/operator:<version>  operator/Dockerfile, the same wheelhouse
 #   datastores  localhost/jobplatform/redis, .../postgres  from Debian's packages
 #   node        localhost/jobplatform/pause, .../coredns  what the test cluster's node runs
 #
@@ -18,20 +19,42 @@ cd "$REPO_ROOT"
 VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
 COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 
-services() {
-  local base=""
+python_base() {
   # What the official slim image has too: tzdata (zoneinfo, which kombu needs), netbase.
-  docker_answers || base=$("$here/debian-base.sh" python python3,python3-venv,ca-certificates,netbase,tzdata)
-  # The key covers what goes into the wheelhouse (the project's files as they are now, and the
-  # lock), so the wheelhouse is only rebuilt when the image would change.
-  local key
-  key=$( (cat services/Dockerfile pyproject.toml requirements.lock "$here/wheelhouse.sh"; echo "$base"
-          git ls-files -z services | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
-  local archive="$IMAGES_CACHE/archives/localhost_jobplatform_$VERSION.tar"
-  if [[ "$(cat "$archive.key" 2>/dev/null)" != "$key" ]]; then
+  docker_answers || "$here/debian-base.sh" python python3,python3-venv,ca-certificates,netbase,tzdata
+}
+
+# The key of an image installed from the wheelhouse: its Dockerfile, what goes into the
+# wheelhouse (the project's files as they are now, but not its Markdown, and the lock) and its
+# base.
+project_image_key() {
+  (cat "$1" pyproject.toml requirements.lock "$here/wheelhouse.sh"; echo "$2"
+   git ls-files -z services operator ':!:*.md' | sort -z | xargs -0 sha256sum) |
+    sha256sum | cut -c1-16
+}
+
+# Builds an image from the wheelhouse; the wheelhouse is made once per run, and only when an
+# image is out of date.
+wheelhouse_made=""
+project_image() {
+  local ref=$1 dockerfile=$2 base key
+  base=$(python_base)
+  key=$(project_image_key "$dockerfile" "$base")
+  local archive
+  archive="$IMAGES_CACHE/archives/$(echo "$ref" | tr '/:' '__').tar"
+  if [[ "$(cat "$archive.key" 2>/dev/null)" != "$key" && -z $wheelhouse_made ]]; then
     "$here/wheelhouse.sh" build/wheelhouse
+    wheelhouse_made=1
   fi
-  KEY=$key "$here/build-image.sh" "localhost/jobplatform:$VERSION" services/Dockerfile . $base
+  KEY=$key "$here/build-image.sh" "$ref" "$dockerfile" . $base
+}
+
+services() {
+  project_image "localhost/jobplatform:$VERSION" services/Dockerfile
+}
+
+operator() {
+  project_image "localhost/jobplatform/operator:$VERSION" operator/Dockerfile
 }
 
 datastores() {
@@ -59,8 +82,9 @@ node() {
 
 case "${1:-all}" in
   services) services ;;
+  operator) operator ;;
   datastores) datastores ;;
   node) node ;;
-  all) services; datastores; node ;;
-  *) echo "usage: $0 [services|datastores|node|all]" >&2; exit 2 ;;
+  all) services; operator; datastores; node ;;
+  *) echo "usage: $0 [services|operator|datastores|node|all]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the wheelhouse an image installs from: the project's wheel plus its runtime
-# dependencies at the versions requirements.lock pins, as wheels for CPython 3.11 on
+# Builds the wheelhouse the images install from: the project's wheel plus its runtime
+# dependencies and those of its `operator` extra (kopf and the Kubernetes client, for the
+# operator image) at the versions requirements.lock pins, as wheels for CPython 3.11 on
 # x86_64 Linux. An image build then needs no package index (`pip install --no-index`), which
 # is both what works where builds have no network and what makes images reproducible.
 #
@@ -22,5 +23,5 @@ project_wheel=$(ls "$out"/jobplatform-*.whl)
 python3 -m pip download --quiet --disable-pip-version-check --no-cache-dir \
   --only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 \
   --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
-  --constraint requirements.lock --dest "$out" "$project_wheel" async-timeout
+  --constraint requirements.lock --dest "$out" "$project_wheel[operator]" async-timeout
 log "wheelhouse: $(ls "$out" | wc -l) wheels, $(du -sh "$out" | cut -f1)"

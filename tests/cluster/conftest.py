@@ -91,7 +91,7 @@ def real_node(control_plane: ControlPlane | None) -> RealNode:
 def real_node_images(real_node: RealNode, control_plane: ControlPlane) -> dict[str, str]:
     """The platform's images, built (or taken from the cache) and loaded into the node."""
     repo = HERE.parents[1]
-    for group in ("services", "datastores"):
+    for group in ("services", "operator", "datastores"):
         subprocess.run(
             ["bash", str(repo / "services" / "images" / "build.sh"), group],
             check=True,

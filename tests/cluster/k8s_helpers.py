@@ -81,8 +81,12 @@ def deployment(name: str, replicas: int) -> dict[str, Any]:
     }
 
 
-def ready_pods(cluster: AClusterManager, namespace: str, app: str) -> list[str]:
-    pods = kubectl_json(cluster, "get", "pods", "-n", namespace, "-l", f"app={app}")["items"]
+def ready_pods(
+    cluster: AClusterManager, namespace: str, app: str = "", selector: str = ""
+) -> list[str]:
+    """Ready pods labelled app=<app>, or matching a label selector."""
+    chosen = selector or f"app={app}"
+    pods = kubectl_json(cluster, "get", "pods", "-n", namespace, "-l", chosen)["items"]
     ready = []
     for pod in pods:
         if pod["metadata"].get("deletionTimestamp"):

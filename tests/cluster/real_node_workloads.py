@@ -15,6 +15,7 @@ _VERSION = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_tex
 ]
 IMAGES = {
     "services": f"localhost/jobplatform:{_VERSION}",
+    "operator": f"localhost/jobplatform/operator:{_VERSION}",
     "redis": "localhost/jobplatform/redis:bookworm",
     "postgres": "localhost/jobplatform/postgres:bookworm",
 }
