@@ -114,9 +114,8 @@ def count_succeeded(database_url: str) -> int:
 
 def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
     from jobplatform.application.relay_outbox import relay_once
-    from jobplatform.infrastructure.celery.app import app
+    from jobplatform.infrastructure.bootstrap import bootstrap
     from jobplatform.infrastructure.celery.publisher import CeleryPublisher
-    from jobplatform.infrastructure.container import Container
     from jobplatform.infrastructure.settings import Settings
 
     redis.Redis.from_url(env.redis_url).flushdb()
@@ -124,9 +123,8 @@ def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
     worker = start_worker(
         env, "default", concurrency=2, name="bench-worker", JOBPLATFORM_LOG_LEVEL="WARNING"
     )
-    c = Container(Settings(database_url=env.database_url, redis_url=env.redis_url))
-    app.conf.broker_url = env.redis_url
-    publisher = CeleryPublisher(app)
+    c = bootstrap(Settings(database_url=env.database_url, redis_url=env.redis_url))
+    publisher = CeleryPublisher(c.celery)
     before = count_succeeded(env.database_url)
     try:
         started = time.perf_counter()
