@@ -97,7 +97,9 @@ def test_import_contracts_are_kept() -> None:
     assert " 0 broken" in result.stdout
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), PLANTED, ids=[f"{p[0]}:{p[1].split()[1]}" for p in PLANTED])
+@pytest.mark.parametrize(
+    ("module", "line", "contract"), PLANTED, ids=[f"{p[0]}:{p[1].split()[1]}" for p in PLANTED]
+)
 def test_a_planted_wrong_import_breaks_its_contract(
     tmp_path: Path, module: str, line: str, contract: str
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from celery import shared_task
 
+from jobplatform.application import tenant_context
 from jobplatform.application.run_job import Outcome
 from jobplatform.application.schedule import FanOut, fan_out
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK, SCHEDULE_FAN_OUT_TASK
@@ -26,8 +27,10 @@ STATE_RETRY_FIRST, STATE_RETRY_CAP = 1.0, 30.0
 @shared_task(bind=True, base=TenantTask, name=RUN_JOB_TASK)
 def run_job(self: Any, job_id: str) -> None:
     job = uuid.UUID(job_id)
+    # The context the task base rebuilt from this message's headers, passed on explicitly.
+    ctx = tenant_context.require()
     try:
-        result = self.app.container.runner.run(job, owner=self.request.hostname or "unknown")
+        result = self.app.container.runner.run(job, ctx, owner=self.request.hostname or "unknown")
     except Exception as exc:
         # The job's state could not be read or recorded (the database is unreachable, or a
         # connection broke mid-way). Never ack such a message: publish it again after a
