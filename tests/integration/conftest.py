@@ -11,6 +11,7 @@ import redis
 
 from devstack.local_servers import PostgresServer, RedisServer
 from devstack.processes import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
+from jobplatform.infrastructure.bootstrap import bootstrap
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
@@ -50,7 +51,9 @@ def database_url(postgres_server: PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def container(database_url: str, redis_server: RedisServer) -> Iterator[Container]:
-    c = Container(Settings(database_url=database_url, redis_url=redis_server.url))
+    """The platform wired as every process wires it (the composition root), in this process:
+    the in-process tests drive its web app and Celery tasks directly."""
+    c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
     yield c
     c.close()
 
