@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from celery.app.trace import reset_worker_optimizations, setup_worker_optimizations
 
 from devstack.local_servers import PostgresServer, RedisServer
 from devstack.processes import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
@@ -56,6 +57,17 @@ def container(database_url: str, redis_server: RedisServer) -> Iterator[Containe
     c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
     yield c
     c.close()
+
+
+@pytest.fixture
+def in_process_worker(container: Container) -> Iterator[None]:
+    """Run the platform's tasks in this process as a worker runs them.
+
+    ``setup_worker_optimizations`` is what a worker installs at start: it lets a task class
+    with its own ``__call__`` (``TenantTask``) see the delivery's request inside the task."""
+    setup_worker_optimizations(container.celery, "in-process@local")
+    yield
+    reset_worker_optimizations(container.celery)
 
 
 @pytest.fixture(scope="session")
