@@ -46,7 +46,8 @@ def test_submit_is_202_with_the_job_and_its_outbox_row(
     assert count_rows(database_url, tenant, "jobs", where, params) == 1
     assert count_rows(database_url, tenant, "outbox", "job_id = %s", params) == 1
     read = client.get(f"/v1/jobs/{job_id}", headers=tenant.headers)
-    assert read.status_code == 200 and read.json()["status"] == "queued"
+    # The session's relay and workers may run it meanwhile: its status is not asserted here.
+    assert read.status_code == 200 and read.json()["id"] == job_id
 
 
 def test_a_replayed_request_returns_the_same_job_and_stores_nothing_new(

@@ -19,26 +19,19 @@ from celery.app.task import Context
 from celery.exceptions import Retry
 from celery.signals import before_task_publish
 
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job import Job
-from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
 from jobplatform.infrastructure.celery.publish_hooks import add_platform_headers
 from jobplatform.infrastructure.container import Container
 from support.tenants import TenantFixture
+from support.unpublished_jobs import add_unpublished_job
 
 pytestmark = pytest.mark.usefixtures("in_process_worker")
 
 
 def _retrying_job(container: Container, tenant: TenantFixture) -> Job:
     # Fails its first attempts with a retryable error: the task calls Task.retry.
-    return submit_job(
-        SubmitJob("diagnostic", {"fail_times": 5}),
-        TenantContext(tenant_id=tenant.id, request_id="original-req"),
-        container.uow_factory,
-        container.clock,
-        container.idempotency_ttl,
-    ).job
+    return add_unpublished_job(container, tenant.id, "diagnostic", {"fail_times": 5})
 
 
 def _deliver(

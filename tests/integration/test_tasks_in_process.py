@@ -8,25 +8,18 @@ import psycopg
 import pytest
 
 from jobplatform.application.queries import get_job
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job import Job
 from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
 from jobplatform.infrastructure.container import Container
 from support.tenants import TenantFixture
+from support.unpublished_jobs import add_unpublished_job
 
 pytestmark = pytest.mark.usefixtures("in_process_worker")
 
 
 def submit(container: Container, tenant: TenantFixture, type_: str, payload: dict) -> Job:
-    ctx = TenantContext(tenant_id=tenant.id, request_id="in-process")
-    return submit_job(
-        SubmitJob(type_, payload),
-        ctx,
-        container.uow_factory,
-        container.clock,
-        container.idempotency_ttl,
-    ).job
+    return add_unpublished_job(container, tenant.id, type_, payload)
 
 
 def headers_of(tenant: TenantFixture, job: Job) -> dict[str, str]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class Container:
     settings: Settings
     # The process's Celery app; bootstrap sets it (the app holds this container in turn).
-    celery: PlatformCelery = field(init=False, repr=False)
+    celery: PlatformCelery = field(init=False, repr=False, compare=False)
 
     @cached_property
     def engine(self) -> Engine:
