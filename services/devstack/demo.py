@@ -66,12 +66,12 @@ def run(state_dir: Path, once: bool, port: int) -> int:
         postgres.start()
         database_url = postgres.create_app_database()
         from jobplatform.application.api_keys import create_tenant, issue_api_key
-        from jobplatform.infrastructure.container import Container
+        from jobplatform.infrastructure.bootstrap import bootstrap
         from jobplatform.infrastructure.db.migrate import upgrade
         from jobplatform.infrastructure.settings import Settings
 
         upgrade(database_url)
-        c = Container(Settings(database_url=database_url, redis_url=redis_server.url))
+        c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
         tenant = create_tenant(c.tenants, "demo")
         key = issue_api_key(c.tenants, tenant)
         c.close()

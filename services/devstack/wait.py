@@ -12,7 +12,7 @@ from typing import TypeVar, cast
 from tenacity import (
     RetryError,
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     retry_if_result,
     stop_after_delay,
     wait_fixed,
@@ -21,20 +21,32 @@ from tenacity import (
 T = TypeVar("T")
 
 
+class GiveUp(RuntimeError):
+    """Raised by a probe when waiting longer cannot help (the awaited process died)."""
+
+
+def _not_yet(exc: BaseException) -> bool:
+    return isinstance(exc, Exception) and not isinstance(exc, GiveUp)
+
+
 def wait_for(
     probe: Callable[[], T | None],
     timeout: float = 30.0,
     interval: float = 0.1,
     what: str = "condition",
 ) -> T:
-    """Call ``probe`` until it returns a truthy value (exceptions count as "not yet")."""
+    """Call ``probe`` until it returns a truthy value (exceptions count as "not yet", except
+    ``GiveUp``, which ends the wait at once)."""
     retrying = Retrying(
         stop=stop_after_delay(timeout),
         wait=wait_fixed(interval),
-        retry=retry_if_exception_type(Exception) | retry_if_result(lambda value: not value),
+        retry=retry_if_exception(_not_yet) | retry_if_result(lambda value: not value),
+        reraise=False,
     )
     try:
         value = retrying(probe)
+    except GiveUp:
+        raise
     except RetryError as exc:
         last = exc.last_attempt
         error = last.exception() if last.failed else None

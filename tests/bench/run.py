@@ -99,9 +99,9 @@ def submit_direct(database_url: str, redis_url: str, n: int, tenant_name: str) -
 
     c = Container(Settings(database_url=database_url, redis_url=redis_url))
     tenant = create_tenant(c.tenants, tenant_name)
-    with tenant_context.bound(TenantContext(tenant_id=tenant, request_id="bench")):
+    with tenant_context.bound(TenantContext(tenant_id=tenant, request_id="bench")) as ctx:
         for _ in range(n):
-            submit_job(SubmitJob("noop", {}), c.uow_factory, c.clock, c.idempotency_ttl)
+            submit_job(SubmitJob("noop", {}), ctx, c.uow_factory, c.clock, c.idempotency_ttl)
     c.close()
 
 
@@ -114,9 +114,8 @@ def count_succeeded(database_url: str) -> int:
 
 def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
     from jobplatform.application.relay_outbox import relay_once
-    from jobplatform.infrastructure.celery.app import app
+    from jobplatform.infrastructure.bootstrap import bootstrap
     from jobplatform.infrastructure.celery.publisher import CeleryPublisher
-    from jobplatform.infrastructure.container import Container
     from jobplatform.infrastructure.settings import Settings
 
     redis.Redis.from_url(env.redis_url).flushdb()
@@ -124,9 +123,8 @@ def bench_platform_throughput(env: PlatformEnv, n: int) -> float:
     worker = start_worker(
         env, "default", concurrency=2, name="bench-worker", JOBPLATFORM_LOG_LEVEL="WARNING"
     )
-    c = Container(Settings(database_url=env.database_url, redis_url=env.redis_url))
-    app.conf.broker_url = env.redis_url
-    publisher = CeleryPublisher(app)
+    c = bootstrap(Settings(database_url=env.database_url, redis_url=env.redis_url))
+    publisher = CeleryPublisher(c.celery)
     before = count_succeeded(env.database_url)
     try:
         started = time.perf_counter()
@@ -159,14 +157,14 @@ def bench_state_path(env: PlatformEnv, n: int) -> float:
         Settings(database_url=env.database_url, redis_url=env.redis_url, db_pre_ping=False)
     )
     tenant = create_tenant(c.tenants, f"state-bench-{time.time_ns()}")
-    with tenant_context.bound(TenantContext(tenant_id=tenant)):
+    with tenant_context.bound(TenantContext(tenant_id=tenant)) as ctx:
         ids = [
-            submit_job(SubmitJob("noop", {}), c.uow_factory, c.clock, c.idempotency_ttl).job.id
+            submit_job(SubmitJob("noop", {}), ctx, c.uow_factory, c.clock, c.idempotency_ttl).job.id
             for _ in range(n)
         ]
         started = time.perf_counter()
         for job_id in ids:
-            c.runner.run(job_id, owner="bench@local")
+            c.runner.run(job_id, ctx, owner="bench@local")
         elapsed = time.perf_counter() - started
     c.close()
     return elapsed / n * 1000

@@ -8,9 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from celery.app.trace import reset_worker_optimizations, setup_worker_optimizations
 
 from devstack.local_servers import PostgresServer, RedisServer
 from devstack.processes import PlatformEnv, PlatformProcess, start_relay, start_web, start_worker
+from jobplatform.infrastructure.bootstrap import bootstrap
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
@@ -50,9 +52,22 @@ def database_url(postgres_server: PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def container(database_url: str, redis_server: RedisServer) -> Iterator[Container]:
-    c = Container(Settings(database_url=database_url, redis_url=redis_server.url))
+    """The platform wired as every process wires it (the composition root), in this process:
+    the in-process tests drive its web app and Celery tasks directly."""
+    c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
     yield c
     c.close()
+
+
+@pytest.fixture
+def in_process_worker(container: Container) -> Iterator[None]:
+    """Run the platform's tasks in this process as a worker runs them.
+
+    ``setup_worker_optimizations`` is what a worker installs at start: it lets a task class
+    with its own ``__call__`` (``TenantTask``) see the delivery's request inside the task."""
+    setup_worker_optimizations(container.celery, "in-process@local")
+    yield
+    reset_worker_optimizations(container.celery)
 
 
 @pytest.fixture(scope="session")

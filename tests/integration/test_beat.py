@@ -10,7 +10,6 @@ import redis
 from devstack.local_servers import RedisServer
 from devstack.processes import PlatformEnv, start_beat
 from devstack.wait import wait_for
-from jobplatform.application import tenant_context
 from jobplatform.application.queries import list_jobs
 from jobplatform.application.schedule import FanOut, fan_out
 from jobplatform.domain.tenant import TenantContext
@@ -54,14 +53,14 @@ def test_a_tick_fired_twice_creates_one_job_per_tenant(container: Container) -> 
     assert first >= len(tenants)  # every tenant of the database, these two among them
     assert second == 0
     for t in tenants:
-        with tenant_context.bound(TenantContext(tenant_id=t.id)):
-            jobs = list_jobs(
-                container.uow_factory,
-                status=None,
-                job_type="maintenance.prune_idempotency_keys",
-                limit=10,
-                before=None,
-            )
+        jobs = list_jobs(
+            TenantContext(tenant_id=t.id),
+            container.uow_factory,
+            status=None,
+            job_type="maintenance.prune_idempotency_keys",
+            limit=10,
+            before=None,
+        )
         assert len(jobs) == 1
 
 

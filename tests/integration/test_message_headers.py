@@ -17,8 +17,16 @@ from devstack.processes import PlatformEnv
 from devstack.wait import wait_for
 from jobplatform.application import tenant_context
 from jobplatform.domain.tenant import TenantContext, TenantId
+from jobplatform.infrastructure.bootstrap import bootstrap
+from jobplatform.infrastructure.celery.app import PlatformCelery
 from jobplatform.infrastructure.redis.worker_keys import worker_key
+from jobplatform.infrastructure.settings import Settings
 from support.child_tasks import CHILD_TASK, PARENT_TASK
+
+
+def platform_app(env: PlatformEnv) -> PlatformCelery:
+    """The platform's Celery app as every process builds it, pointed at the test servers."""
+    return bootstrap(Settings(database_url=env.database_url, redis_url=env.redis_url)).celery
 
 
 def test_message_without_tenant_is_rejected_and_kept(
@@ -64,8 +72,7 @@ def test_message_without_tenant_is_rejected_and_kept(
 def test_a_child_task_published_by_a_running_job_carries_the_jobs_tenant(
     redis_client: redis.Redis, platform_env: PlatformEnv
 ) -> None:
-    from jobplatform.infrastructure.celery.app import app
-
+    app = platform_app(platform_env)
     tests_dir = Path(__file__).resolve().parents[1]
     suffix = uuid.uuid4().hex[:8]
     parent_queue, child_queue = f"parent-{suffix}", f"child-{suffix}"  # nobody reads the child's
@@ -78,7 +85,7 @@ def test_a_child_task_published_by_a_running_job_carries_the_jobs_tenant(
                 "-m",
                 "celery",
                 "-A",
-                "jobplatform.infrastructure.celery.app",
+                "jobplatform.infrastructure.bootstrap",
                 "worker",
                 "--include",
                 "support.child_tasks",
@@ -120,8 +127,7 @@ def test_a_child_task_published_by_a_running_job_carries_the_jobs_tenant(
 def test_task_published_inside_a_tenant_context_carries_its_headers(
     redis_client: redis.Redis, platform_env: object
 ) -> None:
-    from jobplatform.infrastructure.celery.app import app
-
+    app = platform_app(platform_env)  # type: ignore[arg-type]
     tenant = TenantId(uuid.uuid4())
     queue = f"probe-{uuid.uuid4().hex[:8]}"  # nobody consumes it: the message stays readable
     with (

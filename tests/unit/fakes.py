@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jobplatform.application import ports, tenant_context
+from jobplatform.application import ports
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -162,8 +162,7 @@ class FakeUowFactory(ports.UnitOfWorkFactory):
         # for, as opposed to what the fake's own filters hide.
         self.opened_for: list[TenantId] = []
 
-    def for_current_tenant(self) -> FakeUow:
-        tenant = tenant_context.require().tenant_id
+    def for_tenant(self, tenant: TenantId) -> FakeUow:
         self.opened_for.append(tenant)
         return FakeUow(self.store, tenant)
 

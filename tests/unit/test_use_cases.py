@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
 from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobplatform.application import tenant_context
 from jobplatform.application.effects import EffectGuard
 from jobplatform.application.errors import AlreadyReplayed, IdempotencyConflict, InvalidPayload
+from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.handlers.registry import HANDLERS
 from jobplatform.application.replay_dead_letter import replay_dead_letter
 from jobplatform.application.run_job import JobRunner, Outcome
 from jobplatform.application.submit_job import SubmitJob, submit_job
-from jobplatform.domain.errors import MissingTenantContext
+from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.tenant import TenantContext, TenantId
@@ -31,29 +35,47 @@ def world() -> tuple[FakeUowFactory, FakeClock, FakeEvents, JobRunner]:
     return uow, clock, events, JobRunner(uow, clock, events, rng=random.Random(1))
 
 
-def as_tenant(tenant: TenantId) -> object:
-    return tenant_context.bound(TenantContext(tenant_id=tenant, request_id="r"))
+def as_tenant(tenant: TenantId) -> TenantContext:
+    return TenantContext(tenant_id=tenant, request_id="r")
 
 
-def test_nothing_happens_without_a_tenant_context(world: tuple) -> None:
-    uow, clock, _, runner = world
-    with pytest.raises(MissingTenantContext):
-        submit_job(SubmitJob("noop", {}), uow, clock, TTL)
-    with pytest.raises(MissingTenantContext):
-        runner.run(uuid.uuid4(), "worker@test")
+@contextmanager
+def _as(tenant: TenantId) -> Iterator[TenantContext]:
+    yield as_tenant(tenant)
+
+
+def test_a_handler_can_open_units_of_work_of_its_own_tenant_only(world: tuple) -> None:
+    # What a handler gets: the run's TenantUnits, with no cross-tenant (system) path and no
+    # way to name another tenant.
+    uow, clock, events, _ = world
+    seen: list[JobRun] = []
+    tenant = TenantId(uuid.uuid4())
+    ctx = as_tenant(tenant)
+    job = submit_job(SubmitJob("noop", {}), ctx, uow, clock, TTL).job
+    runner = JobRunner(uow, clock, events)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(HANDLERS, "noop", lambda payload, run: seen.append(run))
+        assert runner.run(job.id, ctx, "worker@test").outcome is Outcome.SUCCEEDED
+    (run,) = seen
+    assert isinstance(run.units, TenantUnits) and run.units.tenant == tenant
+    assert not any(hasattr(getattr(run, f.name), "system") for f in fields(run))
+    assert not hasattr(run.units, "system") and not hasattr(run, "uow_factory")
+    with run.units.open():
+        pass
+    assert uow.opened_for[-1] == tenant
 
 
 def test_invalid_payload_stores_nothing(world: tuple) -> None:
     uow, clock, _, _ = world
-    with as_tenant(TenantId(uuid.uuid4())), pytest.raises(InvalidPayload):
-        submit_job(SubmitJob("diagnostic", {"fail_times": "many"}), uow, clock, TTL)
+    with _as(TenantId(uuid.uuid4())) as ctx, pytest.raises(InvalidPayload):
+        submit_job(SubmitJob("diagnostic", {"fail_times": "many"}), ctx, uow, clock, TTL)
     assert uow.store.jobs == {} and uow.store.outbox == []
 
 
 def test_job_and_outbox_row_are_written_together(world: tuple) -> None:
     uow, clock, _, _ = world
-    with as_tenant(TenantId(uuid.uuid4())):
-        job = submit_job(SubmitJob("noop", {}), uow, clock, TTL).job
+    with _as(TenantId(uuid.uuid4())) as ctx:
+        job = submit_job(SubmitJob("noop", {}), ctx, uow, clock, TTL).job
     assert list(uow.store.jobs) == [job.id]
     assert [m.job_id for m in uow.store.outbox] == [job.id]
     assert uow.store.commits == 1
@@ -61,11 +83,11 @@ def test_job_and_outbox_row_are_written_together(world: tuple) -> None:
 
 def test_idempotency_same_request_same_job_different_request_conflict(world: tuple) -> None:
     uow, clock, _, _ = world
-    with as_tenant(TenantId(uuid.uuid4())):
-        a = submit_job(SubmitJob("noop", {}, "k"), uow, clock, TTL)
-        b = submit_job(SubmitJob("noop", {}, "k"), uow, clock, TTL)
+    with _as(TenantId(uuid.uuid4())) as ctx:
+        a = submit_job(SubmitJob("noop", {}, "k"), ctx, uow, clock, TTL)
+        b = submit_job(SubmitJob("noop", {}, "k"), ctx, uow, clock, TTL)
         with pytest.raises(IdempotencyConflict):
-            submit_job(SubmitJob("diagnostic", {}, "k"), uow, clock, TTL)
+            submit_job(SubmitJob("diagnostic", {}, "k"), ctx, uow, clock, TTL)
     assert a.created and not b.created and a.job.id == b.job.id
     assert len(uow.store.jobs) == 1
 
@@ -78,16 +100,17 @@ def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) 
     uow, clock, events = FakeUowFactory(), FakeClock(), FakeEvents()
     runner = JobRunner(uow, clock, events, rng=random.Random(0))
     tenant = TenantId(uuid.uuid4())
-    with as_tenant(tenant):
+    with _as(tenant) as ctx:
         job = submit_job(
             SubmitJob("diagnostic", {"fail_times": fail_times, "non_retryable": non_retryable}),
+            ctx,
             uow,
             clock,
             TTL,
         ).job
         outcomes = []
         for _ in range(10):
-            result = runner.run(job.id, "worker@test")
+            result = runner.run(job.id, ctx, "worker@test")
             outcomes.append(result.outcome)
             if result.outcome is not Outcome.RETRY:
                 break
@@ -104,20 +127,20 @@ def test_outcomes_follow_the_retry_policy(fail_times: int, non_retryable: bool) 
         assert final.status is JobStatus.DEAD and final.attempts == budget + 1
     assert len(uow.store.letters) == int(final.status is JobStatus.DEAD)
     # A finished job delivered again is skipped, not run a second time.
-    with as_tenant(tenant):
-        assert runner.run(job.id, "worker@test").outcome is Outcome.SKIPPED
+    with _as(tenant) as ctx:
+        assert runner.run(job.id, ctx, "worker@test").outcome is Outcome.SKIPPED
 
 
-def test_use_cases_open_units_of_work_only_for_the_bound_tenant(world: tuple) -> None:
+def test_use_cases_open_units_of_work_only_for_the_tenant_they_were_given(world: tuple) -> None:
     # What the fake's filters would hide proves nothing; which tenant the code asked for does.
     # (Row-level security itself is proved against Postgres in the integration tests.)
     uow, clock, events, runner = world
     tenant, other = TenantId(uuid.uuid4()), TenantId(uuid.uuid4())
-    with as_tenant(tenant):
-        job = submit_job(SubmitJob("diagnostic", {"emit_event": True}), uow, clock, TTL).job
-        assert runner.run(job.id, "worker@test").outcome is Outcome.SUCCEEDED
-    with as_tenant(other):
-        runner.run(job.id, "worker@test")
+    with _as(tenant) as ctx:
+        job = submit_job(SubmitJob("diagnostic", {"emit_event": True}), ctx, uow, clock, TTL).job
+        assert runner.run(job.id, ctx, "worker@test").outcome is Outcome.SUCCEEDED
+    with _as(other) as ctx:
+        runner.run(job.id, ctx, "worker@test")
     assert uow.opened_for.count(other) >= 1
     assert set(uow.opened_for) == {tenant, other}
     assert [e[0] for e in events.emitted] == [tenant]
@@ -130,8 +153,8 @@ def test_an_effect_the_ledger_already_holds_is_not_repeated(world: tuple) -> Non
     tenant, job_id = TenantId(uuid.uuid4()), uuid.uuid4()
     uow.store.effects.add((tenant, job_id, "send-mail"))
     ran: list[str] = []
-    with as_tenant(tenant):
-        guard = EffectGuard(job_id, uow, clock)
+    with _as(tenant):
+        guard = EffectGuard(job_id, TenantUnits(uow, tenant), clock)
         assert guard.once("send-mail", lambda: ran.append("send-mail")) is False
         assert guard.once("charge-card", lambda: ran.append("charge-card")) is True
     assert ran == ["charge-card"]
@@ -139,27 +162,27 @@ def test_an_effect_the_ledger_already_holds_is_not_repeated(world: tuple) -> Non
 
 def test_effect_runs_once_across_deliveries(world: tuple) -> None:
     uow, clock, events, runner = world
-    with as_tenant(TenantId(uuid.uuid4())):
+    with _as(TenantId(uuid.uuid4())) as ctx:
         job = submit_job(
-            SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}), uow, clock, TTL
+            SubmitJob("diagnostic", {"emit_event": True, "fail_times": 2}), ctx, uow, clock, TTL
         ).job
-        while runner.run(job.id, "worker@test").outcome is Outcome.RETRY:
+        while runner.run(job.id, ctx, "worker@test").outcome is Outcome.RETRY:
             pass
     assert len(events.emitted) == 1
 
 
 def test_replay_gives_a_fresh_retry_budget_once(world: tuple) -> None:
     uow, clock, _, runner = world
-    with as_tenant(TenantId(uuid.uuid4())):
-        job = submit_job(SubmitJob("diagnostic", {"fail_times": 5}), uow, clock, TTL).job
-        while runner.run(job.id, "worker@test").outcome is Outcome.RETRY:
+    with _as(TenantId(uuid.uuid4())) as ctx:
+        job = submit_job(SubmitJob("diagnostic", {"fail_times": 5}), ctx, uow, clock, TTL).job
+        while runner.run(job.id, ctx, "worker@test").outcome is Outcome.RETRY:
             pass
         (letter,) = uow.store.letters.values()
-        replay_dead_letter(letter.id, uow, clock)
+        replay_dead_letter(letter.id, ctx, uow, clock)
         with pytest.raises(AlreadyReplayed):
-            replay_dead_letter(letter.id, uow, clock)
-        outcomes = [runner.run(job.id, "worker@test").outcome]
+            replay_dead_letter(letter.id, ctx, uow, clock)
+        outcomes = [runner.run(job.id, ctx, "worker@test").outcome]
         while outcomes[-1] is Outcome.RETRY:
-            outcomes.append(runner.run(job.id, "worker@test").outcome)
+            outcomes.append(runner.run(job.id, ctx, "worker@test").outcome)
     assert outcomes == [Outcome.RETRY, Outcome.SUCCEEDED]  # attempts 5 fails, 6 succeeds
     assert uow.store.jobs[job.id].attempts == 6

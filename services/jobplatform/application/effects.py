@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from jobplatform.application.ports import Clock, UnitOfWorkFactory
+from jobplatform.application.ports import Clock
+from jobplatform.application.tenant_units import TenantUnits
 
 
 class EffectGuard:
@@ -15,14 +16,14 @@ class EffectGuard:
     the effect is skipped on redelivery (at most once), never done twice.
     """
 
-    def __init__(self, job_id: uuid.UUID, uow_factory: UnitOfWorkFactory, clock: Clock):
+    def __init__(self, job_id: uuid.UUID, units: TenantUnits, clock: Clock):
         self._job_id = job_id
-        self._uow_factory = uow_factory
+        self._units = units
         self._clock = clock
 
     def once(self, effect_key: str, action: Callable[[], None]) -> bool:
         """Run ``action`` unless this job already claimed ``effect_key``; True if it ran."""
-        with self._uow_factory.for_current_tenant() as uow:
+        with self._units.open() as uow:
             claimed = uow.effects.claim(self._job_id, effect_key, self._clock.now())
             uow.commit()
         if claimed:

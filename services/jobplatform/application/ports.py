@@ -160,12 +160,13 @@ class UnitOfWork(Transaction):
 
 class UnitOfWorkFactory(abc.ABC):
     @abc.abstractmethod
-    def for_current_tenant(self) -> UnitOfWork:
-        """A unit of work scoped to the bound tenant context; fails without one."""
+    def for_tenant(self, tenant: TenantId) -> UnitOfWork:
+        """A unit of work that sees and writes only ``tenant``'s rows."""
 
     @abc.abstractmethod
     def system(self) -> SystemUnitOfWork:
-        """Cross-tenant work: the outbox relay and the scheduler only."""
+        """Cross-tenant work: the outbox relay, the scheduler, the reconciler only. Job
+        handlers never get this factory, only ``TenantUnits`` of their own tenant."""
 
 
 class Recovery(abc.ABC):

@@ -11,12 +11,13 @@ from jobplatform.application.ports import UnitOfWorkFactory
 from jobplatform.application.records import AttemptRecord, DeadLetter
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantContext
 
 
 def get_job(
-    job_id: uuid.UUID, uow_factory: UnitOfWorkFactory
+    job_id: uuid.UUID, ctx: TenantContext, uow_factory: UnitOfWorkFactory
 ) -> tuple[Job, Sequence[AttemptRecord]]:
-    with uow_factory.for_current_tenant() as uow:
+    with uow_factory.for_tenant(ctx.tenant_id) as uow:
         job = uow.jobs.get(job_id)
         if job is None:
             raise NotFound(f"job {job_id}")
@@ -24,6 +25,7 @@ def get_job(
 
 
 def list_jobs(
+    ctx: TenantContext,
     uow_factory: UnitOfWorkFactory,
     *,
     status: JobStatus | None,
@@ -31,12 +33,12 @@ def list_jobs(
     limit: int,
     before: tuple[datetime, uuid.UUID] | None,
 ) -> Sequence[Job]:
-    with uow_factory.for_current_tenant() as uow:
+    with uow_factory.for_tenant(ctx.tenant_id) as uow:
         return uow.jobs.list(status=status, job_type=job_type, limit=limit, before=before)
 
 
 def list_dead_letters(
-    uow_factory: UnitOfWorkFactory, *, include_replayed: bool, limit: int
+    ctx: TenantContext, uow_factory: UnitOfWorkFactory, *, include_replayed: bool, limit: int
 ) -> Sequence[DeadLetter]:
-    with uow_factory.for_current_tenant() as uow:
+    with uow_factory.for_tenant(ctx.tenant_id) as uow:
         return uow.dead_letters.list(include_replayed=include_replayed, limit=limit)

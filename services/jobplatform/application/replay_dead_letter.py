@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from jobplatform.application import tenant_context
 from jobplatform.application.errors import AlreadyReplayed, NotFound
 from jobplatform.application.ports import Clock, UnitOfWorkFactory
 from jobplatform.application.records import OutboxMessage
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.tenant import TenantContext
 
 
-def replay_dead_letter(letter_id: uuid.UUID, uow_factory: UnitOfWorkFactory, clock: Clock) -> Job:
+def replay_dead_letter(
+    letter_id: uuid.UUID, ctx: TenantContext, uow_factory: UnitOfWorkFactory, clock: Clock
+) -> Job:
     """Requeue the dead letter's job in one transaction (job row, letter, outbox row)."""
-    ctx = tenant_context.require()
     now = clock.now()
-    with uow_factory.for_current_tenant() as uow:
+    with uow_factory.for_tenant(ctx.tenant_id) as uow:
         letter = uow.dead_letters.get(letter_id, for_update=True)
         if letter is None:
             raise NotFound(f"dead letter {letter_id}")

@@ -1,4 +1,4 @@
-"""Use case: run one delivery of a job for the bound tenant and record what happened."""
+"""Use case: run one delivery of a job for the message's tenant and record what happened."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from enum import StrEnum
 
 import structlog
 
-from jobplatform.application import tenant_context
 from jobplatform.application.effects import EffectGuard
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.registry import HANDLERS
 from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
 from jobplatform.application.records import AttemptRecord, DeadLetter
+from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.errors import NonRetryableError, RetryableError, error_class_name
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.catalog import job_type
+from jobplatform.domain.tenant import TenantContext
 
 log = structlog.get_logger("jobplatform.run_job")
 
@@ -51,15 +52,15 @@ class JobRunner:
     lease: timedelta = timedelta(seconds=30)
     rng: random.Random | None = None
 
-    def run(self, job_id: uuid.UUID, owner: str) -> RunResult:
-        """Run the job once for the worker ``owner``. Safe to call again for the same job:
-        finished jobs and jobs another live run holds are skipped.
+    def run(self, job_id: uuid.UUID, ctx: TenantContext, owner: str) -> RunResult:
+        """Run the job once, for the tenant of ``ctx`` only, in the worker ``owner``. Safe to
+        call again for the same job: finished jobs and jobs another live run holds are skipped.
 
         A failure to read or record the job's state (the database is unreachable) raises, so
         the caller keeps the message for another delivery instead of dropping it.
         """
-        ctx = tenant_context.require()
-        job = self._start(job_id, owner)
+        units = TenantUnits(self.uow_factory, ctx.tenant_id)
+        job = self._start(job_id, units, owner)
         if job is None:
             return RunResult(Outcome.SKIPPED)
         started = self.clock.now()
@@ -67,9 +68,9 @@ class JobRunner:
         run = JobRun(
             context=ctx,
             attempt=job.attempts,
-            effects=EffectGuard(job.id, self.uow_factory, self.clock),
+            effects=EffectGuard(job.id, units, self.clock),
             events=self.events,
-            uow_factory=self.uow_factory,
+            units=units,
             clock=self.clock,
         )
         error: BaseException | None = None
@@ -77,11 +78,11 @@ class JobRunner:
             HANDLERS[job.type](spec.payload_model.model_validate(job.payload), run)
         except Exception as exc:  # every failure is classified below, none is swallowed
             error = exc
-        return self._finish(job, started, error)
+        return self._finish(job, units, started, error)
 
-    def _start(self, job_id: uuid.UUID, owner: str) -> Job | None:
+    def _start(self, job_id: uuid.UUID, units: TenantUnits, owner: str) -> Job | None:
         now = self.clock.now()
-        with self.uow_factory.for_current_tenant() as uow:
+        with units.open() as uow:
             job = uow.jobs.start_attempt(job_id, now, owner, now + self.lease)
             if job is None:
                 # Unknown in this tenant's scope, finished, or held by a live run: a duplicate.
@@ -90,7 +91,9 @@ class JobRunner:
             uow.commit()
             return job
 
-    def _finish(self, job: Job, started: datetime, error: BaseException | None) -> RunResult:
+    def _finish(
+        self, job: Job, units: TenantUnits, started: datetime, error: BaseException | None
+    ) -> RunResult:
         spec = job_type(job.type)
         now = self.clock.now()
         delay: float | None = None
@@ -116,7 +119,7 @@ class JobRunner:
             JobStatus.RETRYING: Outcome.RETRY,
             JobStatus.DEAD: Outcome.DEAD,
         }[job.status]
-        with self.uow_factory.for_current_tenant() as uow:
+        with units.open() as uow:
             recorded = uow.jobs.record_attempt(
                 job,
                 AttemptRecord(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from jobplatform.application import tenant_context
 from jobplatform.application.ports import Clock, UnitOfWorkFactory
 from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.tenant import TenantContext
@@ -26,19 +25,17 @@ def fan_out(
         tenants = list(system.tenant_ids())
     created = 0
     for tenant in tenants:
-        with tenant_context.bound(
-            TenantContext(tenant_id=tenant, request_id=f"schedule-{cmd.schedule_name}")
-        ):
-            result = submit_job(
-                SubmitJob(
-                    type=cmd.job_type,
-                    payload={},
-                    idempotency_key=f"schedule:{cmd.schedule_name}:{cmd.slot}",
-                    internal_allowed=True,
-                ),
-                uow_factory,
-                clock,
-                idempotency_ttl,
-            )
-            created += int(result.created)
+        result = submit_job(
+            SubmitJob(
+                type=cmd.job_type,
+                payload={},
+                idempotency_key=f"schedule:{cmd.schedule_name}:{cmd.slot}",
+                internal_allowed=True,
+            ),
+            TenantContext(tenant_id=tenant, request_id=f"schedule-{cmd.schedule_name}"),
+            uow_factory,
+            clock,
+            idempotency_ttl,
+        )
+        created += int(result.created)
     return created

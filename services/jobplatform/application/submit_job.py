@@ -1,4 +1,4 @@
-"""Use case: accept a job for the bound tenant, durably, exactly once per idempotency key."""
+"""Use case: accept a job for the caller's tenant, durably, exactly once per idempotency key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 import pydantic
 
-from jobplatform.application import tenant_context
 from jobplatform.application.errors import IdempotencyConflict, InvalidPayload
 from jobplatform.application.ports import Clock, KeyAlreadyClaimed, UnitOfWorkFactory
 from jobplatform.application.records import IdempotencyRecord, OutboxMessage
@@ -18,6 +17,7 @@ from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.catalog import job_type
 from jobplatform.domain.job_types.spec import stored_form
 from jobplatform.domain.request_fingerprint import request_fingerprint
+from jobplatform.domain.tenant import TenantContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +48,23 @@ def validate_payload(type_name: str, payload: Any, *, internal_allowed: bool) ->
 
 
 def submit_job(
-    cmd: SubmitJob, uow_factory: UnitOfWorkFactory, clock: Clock, idempotency_ttl: timedelta
+    cmd: SubmitJob,
+    ctx: TenantContext,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    idempotency_ttl: timedelta,
 ) -> Submitted:
-    """Write the job row and its outbox row in one transaction, for the bound tenant.
+    """Write the job row and its outbox row in one transaction, for the tenant of ``ctx``.
 
     With an idempotency key, a repeat of the same request returns the original job and a
     different request under the same key raises IdempotencyConflict.
     """
-    ctx = tenant_context.require()
     spec = job_type(cmd.type, internal_allowed=cmd.internal_allowed)
     stored = validate_payload(cmd.type, cmd.payload, internal_allowed=cmd.internal_allowed)
     fingerprint = request_fingerprint(cmd.type, stored)
     for _ in range(2):  # a second pass only after losing a race for the same key
         now = clock.now()
-        with uow_factory.for_current_tenant() as uow:
+        with uow_factory.for_tenant(ctx.tenant_id) as uow:
             if cmd.idempotency_key is not None:
                 existing = uow.idempotency.get(cmd.idempotency_key, now)
                 if existing is not None:

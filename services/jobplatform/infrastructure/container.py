@@ -1,10 +1,13 @@
-"""Builds the adapters once per process (after fork, so no connection crosses processes)."""
+"""The adapters of one process, built lazily on first use (after fork, so no connection
+crosses processes). Made by ``infrastructure.bootstrap``, the one composition root."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
 from redis import Redis
@@ -18,12 +21,19 @@ from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
-from jobplatform.infrastructure.settings import Settings, settings
+from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
+from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
+from jobplatform.infrastructure.settings import Settings
+
+if TYPE_CHECKING:
+    from jobplatform.infrastructure.celery.app import PlatformCelery
 
 
 @dataclass
 class Container:
     settings: Settings
+    # The process's Celery app; bootstrap sets it (the app holds this container in turn).
+    celery: PlatformCelery = field(init=False, repr=False, compare=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -59,6 +69,40 @@ class Container:
             lease=self.lease,
         )
 
+    @cached_property
+    def queue_stats(self) -> RedisQueueStats:
+        return RedisQueueStats(self.redis)
+
+    def heartbeat(
+        self,
+        hostname: str,
+        queues: list[str],
+        concurrency: int,
+        active_and_reserved: Callable[[], tuple[int, int]],
+    ) -> HeartbeatThread:
+        """The worker's heartbeat thread (not started), read by the autoscaling operator."""
+
+        def state() -> WorkerState:
+            active, reserved = active_and_reserved()
+            return WorkerState(active=active, reserved=reserved)
+
+        return HeartbeatThread(
+            self.redis,
+            hostname,
+            queues,
+            concurrency,
+            state,
+            self.settings.heartbeat_interval_seconds,
+        )
+
+    def for_child(self) -> Container:
+        """The same wiring with fresh adapters, for a forked child: the parent's pools and
+        sockets are left to the parent."""
+        child = Container(self.settings)
+        if "celery" in self.__dict__:
+            child.celery = self.celery
+        return child
+
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.settings.lease_seconds)
@@ -77,19 +121,3 @@ class Container:
             self.redis.close()
         if "events_redis" in self.__dict__:
             self.events_redis.close()
-
-
-_container: Container | None = None
-
-
-def container() -> Container:
-    global _container
-    if _container is None:
-        _container = Container(settings())
-    return _container
-
-
-def reset_container() -> None:
-    """Forget adapters inherited through fork; the child builds its own."""
-    global _container
-    _container = None

@@ -1,19 +1,21 @@
-"""Starting processes for the test cluster: a free port to give one, and a bounded wait for it
-to be ready that reports the end of its log when it dies instead."""
+"""Starting processes for the test cluster: a free port to give one (the project's one port
+helper), and a bounded wait for it to be ready that reports the end of its log when it dies
+instead (on the project's one polling helper)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from devstack.ports import free_port
+from devstack.wait import GiveUp, wait_for
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "wait_until"]
+
+
+def _tail(log: Path | None, chars: int) -> str:
+    return log.read_text()[-chars:] if log and log.exists() else ""
 
 
 def wait_until(
@@ -23,16 +25,12 @@ def wait_until(
     proc: subprocess.Popen[bytes] | None = None,
     log: Path | None = None,
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if proc is not None and proc.poll() is not None:
-            tail = log.read_text()[-4000:] if log and log.exists() else ""
-            raise RuntimeError(f"{what}: the process exited with {proc.returncode}:\n{tail}")
-        try:
-            if probe():
-                return
-        except Exception:  # still starting
-            pass
-        time.sleep(0.3)
-    tail = log.read_text()[-3000:] if log and log.exists() else ""
-    raise TimeoutError(f"{what}: not within {timeout}s\n{tail}")
+            raise GiveUp(f"{what}: the process exited with {proc.returncode}:\n{_tail(log, 4000)}")
+        return bool(probe())
+
+    try:
+        wait_for(ready, timeout=timeout, interval=0.3, what=what)
+    except TimeoutError:
+        raise TimeoutError(f"{what}: not within {timeout}s\n{_tail(log, 3000)}") from None

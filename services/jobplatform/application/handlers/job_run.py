@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobplatform.application.effects import EffectGuard
-from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
+from jobplatform.application.ports import Clock, EventSink
+from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.tenant import TenantContext
 
 
@@ -15,5 +16,6 @@ class JobRun:
     attempt: int
     effects: EffectGuard
     events: EventSink
-    uow_factory: UnitOfWorkFactory
+    # Units of work of the run's own tenant only: a handler has no cross-tenant path.
+    units: TenantUnits
     clock: Clock

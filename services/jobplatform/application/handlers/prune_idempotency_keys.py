@@ -3,6 +3,6 @@ from jobplatform.domain.job_types.prune_idempotency_keys import PruneIdempotency
 
 
 def handle_prune_idempotency_keys(payload: PruneIdempotencyKeysPayload, run: JobRun) -> None:
-    with run.uow_factory.for_current_tenant() as uow:
+    with run.units.open() as uow:
         uow.idempotency.delete_expired(run.clock.now())
         uow.commit()

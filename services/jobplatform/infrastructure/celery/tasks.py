@@ -10,12 +10,12 @@ from typing import Any
 import structlog
 from celery import shared_task
 
+from jobplatform.application import tenant_context
 from jobplatform.application.run_job import Outcome
 from jobplatform.application.schedule import FanOut, fan_out
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK, SCHEDULE_FAN_OUT_TASK
 from jobplatform.infrastructure.celery.outcomes import record_outcome
 from jobplatform.infrastructure.celery.tenant_task import TenantTask, message_headers
-from jobplatform.infrastructure.container import container
 from jobplatform.infrastructure.metrics import DEPENDENCY_ERRORS
 
 log = structlog.get_logger("jobplatform.worker")
@@ -27,8 +27,10 @@ STATE_RETRY_FIRST, STATE_RETRY_CAP = 1.0, 30.0
 @shared_task(bind=True, base=TenantTask, name=RUN_JOB_TASK)
 def run_job(self: Any, job_id: str) -> None:
     job = uuid.UUID(job_id)
+    # The context the task base rebuilt from this message's headers, passed on explicitly.
+    ctx = tenant_context.require()
     try:
-        result = container().runner.run(job, owner=self.request.hostname or "unknown")
+        result = self.app.container.runner.run(job, ctx, owner=self.request.hostname or "unknown")
     except Exception as exc:
         # The job's state could not be read or recorded (the database is unreachable, or a
         # connection broke mid-way). Never ack such a message: publish it again after a
@@ -42,7 +44,7 @@ def run_job(self: Any, job_id: str) -> None:
         )
         raise self.retry(countdown=delay, max_retries=None, exc=exc) from exc
     queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
-    record_outcome(result, queue)
+    record_outcome(result, queue, self.app.container.queue_stats)
     if result.outcome is Outcome.RETRY:
         # Same task id and headers (tenant included), countdown from the job type's policy;
         # the retry cap is the policy's, so Celery's own is lifted.
@@ -53,7 +55,7 @@ def run_job(self: Any, job_id: str) -> None:
 def schedule_fan_out(self: Any, schedule_name: str, job_type: str, interval: float) -> int:
     """System task fired by beat: one job per tenant, at most one per tick slot."""
     published = float(message_headers(self.request).get("published_at") or time.time())
-    c = container()
+    c = self.app.container
     return fan_out(
         FanOut(schedule_name=schedule_name, job_type=job_type, slot=int(published // interval)),
         c.uow_factory,

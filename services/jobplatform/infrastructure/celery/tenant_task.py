@@ -15,9 +15,7 @@ from celery import Task
 from jobplatform.application import tenant_context
 from jobplatform.application.records import RejectedMessage
 from jobplatform.domain.tenant import TenantContext, TenantId
-from jobplatform.infrastructure.container import container
 from jobplatform.infrastructure.metrics import REJECTED_MESSAGES
-from jobplatform.infrastructure.redis.worker_keys import queue_stats_key
 
 log = structlog.get_logger("jobplatform.worker")
 
@@ -81,7 +79,7 @@ class TenantTask(Task):  # type: ignore[misc]
             queue=queue,
         )
         REJECTED_MESSAGES.labels(reason=code).inc()
-        c = container()
+        c = self.app.container
         with c.uow_factory.system() as uow:
             uow.record_rejected(
                 RejectedMessage(
@@ -94,4 +92,4 @@ class TenantTask(Task):  # type: ignore[misc]
                 )
             )
             uow.commit()
-        c.redis.hincrby(queue_stats_key(queue), "rejected", 1)
+        c.queue_stats.increment(queue, "rejected")

@@ -1,8 +1,12 @@
-"""Worker process hooks: logging, per-child adapters, heartbeat, metrics endpoint."""
+"""Worker process hooks: logging, per-child adapters, heartbeat, lease keeper, metrics.
+
+Connected per app by ``make_celery_app``: each hook reads the adapters from the app it was
+connected for, so nothing here looks up a process-wide global.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery.signals import (
     celeryd_after_setup,
@@ -13,32 +17,11 @@ from celery.signals import (
 )
 from celery.worker import state as worker_state
 
-from jobplatform.infrastructure.container import container, reset_container
 from jobplatform.infrastructure.lease_keeper import LeaseKeeper
 from jobplatform.infrastructure.logging_setup import configure_logging
-from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
-from jobplatform.infrastructure.settings import settings
 
-_worker: dict[str, Any] = {}
-
-
-@setup_logging.connect
-def _logging(**_: Any) -> None:
-    s = settings()
-    configure_logging(s.process, s.log_level, s.sensitive_fields)
-
-
-@worker_process_init.connect
-def _child_start(**_: Any) -> None:
-    # Engines and Redis pools built before fork must not be shared with the parent.
-    reset_container()
-
-
-@celeryd_after_setup.connect
-def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
-    _worker["hostname"] = sender
-    _worker["concurrency"] = int(getattr(instance, "concurrency", 1) or 1)
-    _worker["queues"] = sorted(instance.app.amqp.queues.consume_from.keys())
+if TYPE_CHECKING:
+    from jobplatform.infrastructure.celery.app import PlatformCelery
 
 
 def _running_job_ids() -> list[str]:
@@ -46,40 +29,60 @@ def _running_job_ids() -> list[str]:
     return [r.id for r in list(worker_state.active_requests)]
 
 
-def _state() -> WorkerState:
+def _active_and_reserved() -> tuple[int, int]:
     active = len(worker_state.active_requests)
-    return WorkerState(active=active, reserved=max(0, len(worker_state.reserved_requests) - active))
+    return active, max(0, len(worker_state.reserved_requests) - active)
 
 
-@worker_ready.connect
-def _start_heartbeat(**_: Any) -> None:
-    if "hostname" not in _worker:
-        return
-    thread = HeartbeatThread(
-        container().redis,
-        _worker["hostname"],
-        _worker["queues"],
-        _worker["concurrency"],
-        _state,
-        settings().heartbeat_interval_seconds,
-    )
-    thread.start()
-    _worker["heartbeat"] = thread
-    keeper = LeaseKeeper(container(), _worker["hostname"], _running_job_ids)
-    keeper.start()
-    _worker["lease_keeper"] = keeper
-    port = settings().metrics_port
-    if port:
-        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+def connect_worker_hooks(app: PlatformCelery) -> None:
+    """Connect the worker signals for ``app``; they only act in a worker process of it."""
+    worker: dict[str, Any] = {}
+    uid = f"jobplatform-{id(app)}"
 
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        start_http_server(port, addr=settings().metrics_addr, registry=registry)
+    def _logging(**_: Any) -> None:
+        s = app.container.settings
+        configure_logging(s.process, s.log_level, s.sensitive_fields)
 
+    def _child_start(**_: Any) -> None:
+        # Engines and Redis pools built before fork must not be shared with the parent.
+        app.container = app.container.for_child()
 
-@worker_shutdown.connect
-def _stop_heartbeat(**_: Any) -> None:
-    for name in ("heartbeat", "lease_keeper"):
-        thread = _worker.pop(name, None)
-        if thread is not None:
+    def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
+        if instance.app is not app:
+            return
+        worker["hostname"] = sender
+        worker["concurrency"] = int(getattr(instance, "concurrency", 1) or 1)
+        worker["queues"] = sorted(instance.app.amqp.queues.consume_from.keys())
+
+    def _start_threads(sender: Any = None, **_: Any) -> None:
+        if "hostname" not in worker or getattr(sender, "app", app) is not app:
+            return
+        c = app.container
+        heartbeat = c.heartbeat(
+            worker["hostname"], worker["queues"], worker["concurrency"], _active_and_reserved
+        )
+        heartbeat.start()
+        keeper = LeaseKeeper(c, worker["hostname"], _running_job_ids)
+        keeper.start()
+        worker["threads"] = [heartbeat, keeper]
+        if c.settings.metrics_port:
+            from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            start_http_server(
+                c.settings.metrics_port, addr=c.settings.metrics_addr, registry=registry
+            )
+
+    def _stop_threads(sender: Any = None, **_: Any) -> None:
+        if getattr(sender, "app", app) is not app:
+            return
+        for thread in worker.pop("threads", []):
             thread.stop()
+
+    # weak=False: the closures live as long as the app; dispatch_uid: connected once per app.
+    setup_logging.connect(_logging, weak=False, dispatch_uid=uid)
+    worker_process_init.connect(_child_start, weak=False, dispatch_uid=uid)
+    celeryd_after_setup.connect(_remember_worker, weak=False, dispatch_uid=uid)
+    worker_ready.connect(_start_threads, weak=False, dispatch_uid=uid)
+    worker_shutdown.connect(_stop_threads, weak=False, dispatch_uid=uid)

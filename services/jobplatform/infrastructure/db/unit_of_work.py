@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
-from jobplatform.application import ports, tenant_context
+from jobplatform.application import ports
 from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.records import RejectedMessage
 from jobplatform.domain.tenant import TenantId
@@ -85,8 +85,8 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def for_current_tenant(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, tenant_context.require().tenant_id)
+    def for_tenant(self, tenant: TenantId) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, tenant)
 
     def system(self) -> SqlSystemUnitOfWork:
         return SqlSystemUnitOfWork(self.engine)

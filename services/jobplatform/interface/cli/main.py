@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from jobplatform.infrastructure.container import Container
     from jobplatform.infrastructure.settings import Settings
 
 # Exit statuses: 1 for a refused request or an unreachable service, 2 for bad usage/config.
@@ -20,6 +21,13 @@ def _settings() -> Settings:
     from jobplatform.infrastructure.settings import settings
 
     return settings()
+
+
+def _bootstrap() -> Container:
+    """The process's container and Celery app, from the one composition root."""
+    from jobplatform.infrastructure.bootstrap import bootstrap
+
+    return bootstrap(_settings())
 
 
 def _logging(process: str) -> None:
@@ -41,12 +49,11 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from jobplatform.infrastructure.container import container
     from jobplatform.interface.http.app import create_app
 
     _logging("web")
     uvicorn.run(
-        create_app(container()),
+        create_app(_bootstrap()),
         host=args.host or _settings().host,
         port=args.port or _settings().port,
         log_config=None,
@@ -66,8 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     if "db_pre_ping" not in _settings().model_fields_set:
         use_settings(_settings().model_copy(update={"db_pre_ping": False}))
-    from jobplatform.infrastructure.celery.app import app
-
+    app = _bootstrap().celery
     argv = [
         "--quiet",
         "worker",
@@ -93,16 +99,14 @@ def cmd_relay(_: argparse.Namespace) -> int:
     from prometheus_client import REGISTRY, start_http_server
 
     from jobplatform.domain.queues import Queue
-    from jobplatform.infrastructure.celery.app import app
-    from jobplatform.infrastructure.container import container
     from jobplatform.infrastructure.queue_metrics import QueueCollector
     from jobplatform.infrastructure.relay_loop import run_relay
 
-    c = container()
+    c = _bootstrap()
     if c.settings.metrics_port:
         REGISTRY.register(QueueCollector(c.redis, [q.value for q in Queue]))
         start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
-    run_relay(c, app)
+    run_relay(c, c.celery)
     return 0
 
 
@@ -110,10 +114,9 @@ def cmd_reconciler(_: argparse.Namespace) -> int:
     _logging("reconciler")
     from prometheus_client import start_http_server
 
-    from jobplatform.infrastructure.container import container
     from jobplatform.infrastructure.reconciler_loop import run_reconciler
 
-    c = container()
+    c = _bootstrap()
     if c.settings.metrics_port:
         start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
     run_reconciler(c)
@@ -124,20 +127,18 @@ def cmd_beat(args: argparse.Namespace) -> int:
     from prometheus_client import start_http_server
 
     from jobplatform.infrastructure.beat_loop import run_beat
-    from jobplatform.infrastructure.celery.app import app
 
-    if _settings().metrics_port:
-        start_http_server(_settings().metrics_port, addr=_settings().metrics_addr)
-
-    run_beat(app, _settings().log_level, args.schedule_file)
+    c = _bootstrap()
+    if c.settings.metrics_port:
+        start_http_server(c.settings.metrics_port, addr=c.settings.metrics_addr)
+    run_beat(c.celery, c.settings.log_level, args.schedule_file)
     return 0
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> int:
     from jobplatform.application.api_keys import create_tenant
-    from jobplatform.infrastructure.container import container
 
-    tenant = create_tenant(container().tenants, args.name)
+    tenant = create_tenant(_bootstrap().tenants, args.name)
     print(tenant)
     return 0
 
@@ -145,13 +146,12 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 def cmd_key_issue(args: argparse.Namespace) -> int:
     from jobplatform.application.api_keys import issue_api_key
     from jobplatform.domain.tenant import TenantId
-    from jobplatform.infrastructure.container import container
 
     try:
         tenant = TenantId.parse(args.tenant)
     except ValueError as exc:
         return _fail(str(exc), USAGE)
-    key = issue_api_key(container().tenants, tenant)
+    key = issue_api_key(_bootstrap().tenants, tenant)
     print(f"key id: {key.key_id}", file=sys.stderr)
     print("the key is shown once; store it now:", file=sys.stderr)
     print(key.plaintext)
@@ -159,9 +159,7 @@ def cmd_key_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
-    from jobplatform.infrastructure.container import container
-
-    if not container().tenants.revoke_key(args.key_id):
+    if not _bootstrap().tenants.revoke_key(args.key_id):
         return _fail(f"no live key with id {args.key_id}")
     print(f"revoked {args.key_id}")
     return 0

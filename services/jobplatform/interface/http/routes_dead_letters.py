@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from jobplatform.application import tenant_context
 from jobplatform.application.queries import list_dead_letters
 from jobplatform.application.replay_dead_letter import replay_dead_letter
 from jobplatform.interface.http.dependencies import Adapters, Tenant
@@ -25,8 +24,7 @@ def list_(
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeadLetterPage:
-    with tenant_context.bound(ctx):
-        letters = list_dead_letters(c.uow_factory, include_replayed=include_replayed, limit=limit)
+    letters = list_dead_letters(ctx, c.uow_factory, include_replayed=include_replayed, limit=limit)
     return DeadLetterPage(items=[dead_letter_view(x) for x in letters])
 
 
@@ -37,6 +35,5 @@ def list_(
     responses=error_responses(404, 409),
 )
 def replay(letter_id: uuid.UUID, ctx: Tenant, c: Adapters) -> JobAccepted:
-    with tenant_context.bound(ctx):
-        job = replay_dead_letter(letter_id, c.uow_factory, c.clock)
+    job = replay_dead_letter(letter_id, ctx, c.uow_factory, c.clock)
     return JobAccepted(job_id=job.id, status=job.status.value, created=False)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
-from jobplatform.application import tenant_context
 from jobplatform.application.queries import get_job, list_jobs
 from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_status import JobStatus
@@ -43,13 +42,13 @@ def submit(
         raise HTTPException(403, "tenant_id in the body does not match the API key's tenant")
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise HTTPException(422, "Idempotency-Key must be 1 to 255 visible ASCII characters")
-    with tenant_context.bound(ctx):
-        result = submit_job(
-            SubmitJob(type=body.type, payload=body.payload, idempotency_key=idempotency_key),
-            c.uow_factory,
-            c.clock,
-            c.idempotency_ttl,
-        )
+    result = submit_job(
+        SubmitJob(type=body.type, payload=body.payload, idempotency_key=idempotency_key),
+        ctx,
+        c.uow_factory,
+        c.clock,
+        c.idempotency_ttl,
+    )
     job = result.job
     JOBS_SUBMITTED.labels(job.type, job.queue, "created" if result.created else "repeat").inc()
     response.headers["Location"] = f"/v1/jobs/{job.id}"
@@ -60,8 +59,7 @@ def submit(
 
 @router.get("/{job_id}", response_model=JobView, responses=error_responses(404))
 def read(job_id: uuid.UUID, ctx: Tenant, c: Adapters) -> JobView:
-    with tenant_context.bound(ctx):
-        job, attempts = get_job(job_id, c.uow_factory)
+    job, attempts = get_job(job_id, ctx, c.uow_factory)
     return job_view(job, attempts)
 
 
@@ -78,7 +76,6 @@ def list_(
         before = decode_cursor(cursor) if cursor else None
     except ValueError:
         raise HTTPException(422, "invalid cursor") from None
-    with tenant_context.bound(ctx):
-        jobs = list_jobs(c.uow_factory, status=status, job_type=type, limit=limit, before=before)
+    jobs = list_jobs(ctx, c.uow_factory, status=status, job_type=type, limit=limit, before=before)
     next_cursor = encode_cursor(jobs[-1]) if len(jobs) == limit else None
     return JobPage(items=[job_view(j) for j in jobs], next_cursor=next_cursor)
