@@ -51,6 +51,12 @@ class PlatformProcess:
         self._args = args
         self._env = env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        # Temporary files (a worker's metrics directory among them) go to the run's own
+        # directory: a process killed with SIGKILL leaves nothing behind in the system's /tmp.
+        if "TMPDIR" not in env:
+            tmp = log_dir / "tmp"
+            tmp.mkdir(exist_ok=True)
+            self._env = {**env, "TMPDIR": str(tmp)}
         self.proc = self._spawn()
 
     def _spawn(self) -> subprocess.Popen[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -65,10 +66,21 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     # prometheus_client picks its storage when first imported: children of the prefork pool
-    # must write to files the parent's /metrics can read, so set this before any import.
-    os.environ.setdefault(
-        "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="jobplatform-metrics-")
-    )
+    # must write to files the parent's /metrics can read, so set this before any import. A
+    # directory made here is removed when the worker exits (pool children leave through
+    # os._exit, never through this frame).
+    own_metrics_dir = None
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        own_metrics_dir = tempfile.mkdtemp(prefix="jobplatform-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
+    try:
+        return _run_worker(args)
+    finally:
+        if own_metrics_dir is not None:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
+
+
+def _run_worker(args: argparse.Namespace) -> int:
     from jobplatform.infrastructure.settings import use_settings
 
     if "db_pre_ping" not in _settings().model_fields_set:
