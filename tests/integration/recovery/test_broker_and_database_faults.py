@@ -127,7 +127,12 @@ def test_beat_and_workers_outlive_a_broker_restart(
     )
     stack.broker.start()
     fired_before = scheduled_jobs()
-    wait_for(lambda: scheduled_jobs() > fired_before, timeout=180, what="beat to fire again")
+    try:
+        wait_for(lambda: scheduled_jobs() > fired_before, timeout=180, what="beat to fire again")
+    except TimeoutError as exc:
+        # Which side stalled (beat sending, or the scheduled worker consuming) is in the logs.
+        tails = {n: stack.procs[n].log_path.read_text()[-4000:] for n in ("beat", "scheduled")}
+        raise AssertionError(f"{exc}; the last lines of beat and the worker: {tails}") from None
     job_id = _accept(api, tenant, "noop")
     assert wait_status(api, tenant, job_id, "succeeded")["attempts"] == 1
     for name, proc in stack.procs.items():
