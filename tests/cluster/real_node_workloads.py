@@ -21,6 +21,18 @@ IMAGES = {
 }
 WEB_PORT = 8000
 
+# An API call run inside the web pod (`python3 -c IN_POD_HTTP method url key [body]`): the
+# request goes by Service name, through CoreDNS and kube-proxy.
+IN_POD_HTTP = """
+import json, sys, urllib.request
+method, url, key = sys.argv[1:4]
+body = sys.argv[4].encode() if len(sys.argv) > 4 else None
+req = urllib.request.Request(url, data=body, method=method, headers={
+    "Authorization": "Bearer " + key, "Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=10) as resp:
+    print(json.dumps({"status": resp.status, "body": json.loads(resp.read())}))
+"""
+
 
 def on_real_node(pod_spec: dict[str, Any]) -> dict[str, Any]:
     return {**pod_spec, "nodeSelector": dict(LABELS), "tolerations": [dict(TOLERATION)]}

@@ -18,6 +18,7 @@ from pytest_kubernetes.providers.base import AClusterManager
 
 from cluster.harness.controlplane import ControlPlane
 from cluster.k8s_helpers import AdminCluster, kubectl, kubectl_json, new_namespace
+from cluster.real_node_workloads import IN_POD_HTTP
 from devstack.wait import wait_for
 
 pytestmark = pytest.mark.timeout(1500)
@@ -57,17 +58,6 @@ TEST_VALUES["workers"]["heavy"]["autoscaling"] = {
     },
 }
 
-# Runs inside the web pod: the request goes by Service name, through CoreDNS and kube-proxy.
-HTTP = """
-import json, sys, urllib.request
-method, url, key = sys.argv[1:4]
-body = sys.argv[4].encode() if len(sys.argv) > 4 else None
-req = urllib.request.Request(url, data=body, method=method, headers={
-    "Authorization": "Bearer " + key, "Content-Type": "application/json"})
-with urllib.request.urlopen(req, timeout=10) as resp:
-    print(json.dumps({"status": resp.status, "body": json.loads(resp.read())}))
-"""
-
 
 @dataclass(frozen=True)
 class Installed:
@@ -84,7 +74,7 @@ class Installed:
     def http(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = f"http://{RELEASE}-jobplatform-web:8000{path}"
         extra = [json.dumps(body)] if body is not None else []
-        out = self.exec_web("python3", "-c", HTTP, method, url, self.api_key, *extra)
+        out = self.exec_web("python3", "-c", IN_POD_HTTP, method, url, self.api_key, *extra)
         return json.loads(out.strip().splitlines()[-1])
 
     def submit(self, job_type: str, payload: dict[str, Any]) -> str:

@@ -22,21 +22,16 @@ from cluster.k8s_helpers import (
     new_namespace,
     ready_pods,
 )
-from cluster.real_node_workloads import WEB_PORT, datastores, migration, platform_processes
+from cluster.real_node_workloads import (
+    IN_POD_HTTP,
+    WEB_PORT,
+    datastores,
+    migration,
+    platform_processes,
+)
 from devstack.wait import wait_for
 
 pytestmark = pytest.mark.timeout(900)
-
-# Runs inside the web pod: the request goes by Service name, through CoreDNS and kube-proxy.
-HTTP = """
-import json, sys, urllib.request
-method, url, key = sys.argv[1:4]
-body = sys.argv[4].encode() if len(sys.argv) > 4 else None
-req = urllib.request.Request(url, data=body, method=method, headers={
-    "Authorization": "Bearer " + key, "Content-Type": "application/json"})
-with urllib.request.urlopen(req, timeout=10) as resp:
-    print(json.dumps({"status": resp.status, "body": json.loads(resp.read())}))
-"""
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class Platform:
     ) -> dict[str, object]:
         url = f"http://web:{WEB_PORT}{path}"
         extra = [json.dumps(body)] if body is not None else []
-        out = self.exec_web("python3", "-c", HTTP, method, url, self.api_key, *extra)
+        out = self.exec_web("python3", "-c", IN_POD_HTTP, method, url, self.api_key, *extra)
         result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
         return result
 
