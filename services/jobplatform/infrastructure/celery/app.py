@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 
+from jobplatform.infrastructure.celery import publish_hooks, tasks  # noqa: F401
+
 # Imported for what they register: the tasks (shared tasks bind to every app when it is
 # finalized) and the publish hook (a global Celery signal, the same for every app).
-from jobplatform.infrastructure.celery import publish_hooks, tasks  # noqa: F401
+from jobplatform.infrastructure.celery.closed_broker_guard import install_closed_broker_guard
 from jobplatform.infrastructure.celery.config import celery_config
 from jobplatform.infrastructure.celery.worker_hooks import connect_worker_hooks
 
@@ -28,6 +30,7 @@ class PlatformCelery(Celery):  # type: ignore[misc]
 
 
 def make_celery_app(container: Container) -> PlatformCelery:
+    install_closed_broker_guard()  # a Redis restart must not end a worker (see its module)
     app = PlatformCelery("jobplatform")
     app.config_from_object(celery_config(container.settings))
     app.container = container
