@@ -185,23 +185,26 @@ def test_of_two_replicas_only_the_higher_priority_acts(
     )
     low_log, high_log = tmp_path / "replica-100.log", tmp_path / "replica-200.log"
     reconciled = f"[{ns}/shared] Timer 'reconcile_pool' succeeded".encode()
-    replicas = [_replica(cluster, name, 100, low_log), _replica(cluster, name, 200, high_log)]
+
+    def peers() -> list[int]:
+        status = kubectl_json(cluster, "get", "clusterkopfpeering", name).get("status", {})
+        return sorted(p["priority"] for p in status.values())
+
+    # The higher replica runs first. Kopf's peering has a handover window: a replica that
+    # registers before any higher peer acts until it sees one, so both starting at once would
+    # make the check depend on which process wins the race rather than on the peering itself.
+    replicas = [_replica(cluster, name, 200, high_log)]
     try:
-        # Both replicas registered in the peering object, and the higher one has reconciled
-        # the pool several times since.
+        wait_for(lambda: peers() == [200], timeout=120, what="the higher replica registered")
         wait_for(
-            lambda: (
-                sorted(
-                    p["priority"]
-                    for p in kubectl_json(cluster, "get", "clusterkopfpeering", name)
-                    .get("status", {})
-                    .values()
-                )
-                == [100, 200]
-            ),
+            lambda: reconciled in high_log.read_bytes(),
             timeout=120,
-            what="both replicas in the peering object",
+            what="the higher replica reconciling the pool",
         )
+        replicas.append(_replica(cluster, name, 100, low_log))
+        wait_for(lambda: peers() == [100, 200], timeout=120, what="both replicas registered")
+        # The lower replica is in the peering object and alive; the higher one goes on
+        # reconciling the pool several times since.
         seen = high_log.read_bytes().count(reconciled)
         wait_for(
             lambda: high_log.read_bytes().count(reconciled) >= seen + 3,
