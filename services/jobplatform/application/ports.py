@@ -157,11 +157,27 @@ class UnitOfWork(Transaction):
     dead_letters: DeadLetters
     attempts: AttemptLog
 
+    def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
+        """Store newly queued jobs, each with the outbox message that dispatches it. An
+        adapter may write them all in one statement."""
+        for job in jobs:
+            self.jobs.add(job)
+            self.outbox.add(OutboxMessage.for_job(job, request_id, now))
+
 
 class UnitOfWorkFactory(abc.ABC):
     @abc.abstractmethod
     def for_tenant(self, tenant: TenantId) -> UnitOfWork:
         """A unit of work that sees and writes only ``tenant``'s rows."""
+
+    def accept(
+        self, tenant: TenantId, jobs: Sequence[Job], request_id: str | None, now: datetime
+    ) -> None:
+        """Store newly queued jobs of ``tenant`` with their outbox messages and commit: all of
+        them or none. An adapter may do it in one round trip to the database."""
+        with self.for_tenant(tenant) as uow:
+            uow.accept(jobs, request_id, now)
+            uow.commit()
 
     @abc.abstractmethod
     def system(self) -> SystemUnitOfWork:
