@@ -6,7 +6,7 @@
    learn that the queue is drained the same way (completions.py); the platform's Postgres state
    is checked once after each drain (every job succeeded, on its first attempt).
 2. API: jobs accepted per second and latency percentiles at a fixed concurrency from one
-   process, against raw ``apply_async`` calls from one process.
+   process, against raw ``apply_async`` calls from one process; and batch submits.
 
 Rounds alternate between the sides, so drift on a shared machine hits both; the report gives
 the median, the spread and every round. Writes a Markdown report (and PNG plots next to it)
@@ -167,6 +167,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
     parser.add_argument("--api-requests", type=int, default=2000, help="submissions per round")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent API clients")
+    parser.add_argument("--batch-size", type=int, default=100, help="jobs per batch request")
+    parser.add_argument("--batch-requests", type=int, default=200, help="batch requests per round")
     parser.add_argument("--report", type=Path, default=None)
     args = parser.parse_args()
 
@@ -175,6 +177,7 @@ def main() -> int:
     redis_server, postgres = RedisServer().start(), PostgresServer().start()
     bare, plat = Series("bare Celery no-op task"), Series("platform no-op job")
     single, raw = Series("POST /v1/jobs"), Series("raw apply_async")
+    batch = Series(f"POST /v1/jobs:batch ({args.batch_size} jobs)")
     states: list[PlatformState] = []
     try:
         database_url = postgres.create_app_database()
@@ -204,6 +207,7 @@ def main() -> int:
         state_ms = bench_state_path(env, 500)
 
         key = api_key(env)
+        batch_body = {"jobs": [{"type": "noop", "payload": {}}] * args.batch_size}
         web, base = start_web(env, JOBPLATFORM_LOG_LEVEL="WARNING")
         try:
             for round_ in range(1, args.rounds + 1):
@@ -213,9 +217,16 @@ def main() -> int:
                 )  # fmt: skip
                 single.add(result)
                 raw.add(apply_async_load(redis_server.url, args.api_requests))
+                batch.add(
+                    http_load(
+                        base, key, "/v1/jobs:batch", lambda i: batch_body, args.batch_size,
+                        args.batch_requests, args.concurrency,
+                    )
+                )  # fmt: skip
                 print(
                     f"api round {round_}: POST /v1/jobs {single.rates[-1]:.0f}/s, "
-                    f"apply_async {raw.rates[-1]:.0f}/s (load {load_average()})",
+                    f"apply_async {raw.rates[-1]:.0f}/s, batch {batch.rates[-1]:.0f} jobs/s "
+                    f"(load {load_average()})",
                     flush=True,
                 )
         finally:
@@ -227,6 +238,7 @@ def main() -> int:
 
     worker_ratio = plat.median / bare.median
     api_ratio = single.median / raw.median
+    batch_ratio = batch.median / single.median
     all_ok = all(s.jobs == s.succeeded == s.first_attempt == args.jobs for s in states)
     command = command_line()
     plots = {}
@@ -239,8 +251,8 @@ def main() -> int:
             "latency": out / "api-latency.png",
         }
         throughput_plot(plots["throughput"], [bare, plat], "Worker throughput", "jobs/s")
-        throughput_plot(plots["api"], [raw, single], "Jobs accepted per second", "jobs/s")
-        latency_plot(plots["latency"], [raw, single])
+        throughput_plot(plots["api"], [raw, single, batch], "Jobs accepted per second", "jobs/s")
+        latency_plot(plots["latency"], [raw, single, batch])
 
     def rel(p: Path) -> str:
         return str(p.relative_to(args.report.parent))
@@ -292,9 +304,15 @@ def main() -> int:
         f"| {single.percentile(0.99):.1f} |",
         f"| raw `apply_async` in a loop from one process | {raw.median:.0f} | {raw.spread} | "
         f"{raw.rounds} | {raw.percentile(0.5):.2f} | {raw.percentile(0.99):.2f} |",
+        f"| `POST /v1/jobs:batch`, {args.batch_size} jobs per request, {args.batch_requests} "
+        f"requests per round (all or none, job + outbox committed before the 202) | "
+        f"{batch.median:.0f} | {batch.spread} | {batch.rounds} | {batch.percentile(0.5):.1f} | "
+        f"{batch.percentile(0.99):.1f} |",
         "",
         f"**Ratio API / apply_async: {api_ratio:.2f}** ({verdict(api_ratio, 0.5)}). "
-        "Latency percentiles are over every request of every round.",
+        f"**Ratio batch / single submit, in jobs/s: {batch_ratio:.1f}** "
+        f"({verdict(batch_ratio, 10)}). Latency percentiles are per request (a batch request "
+        "carries all its jobs), over every request of every round.",
         "",
     ]
     if plots:
@@ -311,6 +329,7 @@ def main() -> int:
         "",
         f"- worker path, platform / bare Celery: {worker_ratio:.2f} ({verdict(worker_ratio, 0.8)})",
         f"- API, `POST /v1/jobs` / raw `apply_async`: {api_ratio:.2f} ({verdict(api_ratio, 0.5)})",
+        f"- batch submit / single submit, jobs/s: {batch_ratio:.1f} ({verdict(batch_ratio, 10)})",
         "",
     ]
     report = "\n".join(lines)

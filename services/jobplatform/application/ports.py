@@ -179,6 +179,26 @@ class UnitOfWorkFactory(abc.ABC):
             uow.accept(jobs, request_id, now)
             uow.commit()
 
+    def start_attempt(
+        self, tenant: TenantId, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        """JobRepository.start_attempt in a transaction of its own, committed when it started
+        the attempt. An adapter may do it in one round trip."""
+        with self.for_tenant(tenant) as uow:
+            job = uow.jobs.start_attempt(job_id, now, owner, lease_until)
+            if job is not None:
+                uow.commit()
+            return job
+
+    def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
+        """JobRepository.record_attempt in a transaction of its own, committed when recorded.
+        An adapter may do it in one round trip."""
+        with self.for_tenant(tenant) as uow:
+            recorded = uow.jobs.record_attempt(job, attempt)
+            if recorded:
+                uow.commit()
+            return recorded
+
     @abc.abstractmethod
     def system(self) -> SystemUnitOfWork:
         """Cross-tenant work: the outbox relay, the scheduler, the reconciler only. Job

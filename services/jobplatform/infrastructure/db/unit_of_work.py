@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
 from jobplatform.application import ports
 from jobplatform.application.ports import StoreUnavailable
-from jobplatform.application.records import RejectedMessage
+from jobplatform.application.records import AttemptRecord, RejectedMessage
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
-from jobplatform.infrastructure.db import hot_path
+from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.recovery import SqlRecovery
@@ -100,6 +102,8 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         # The driver's own text of the statements the one-round-trip accept sends.
         self._set_tenant_sql = str(_SET_TENANT.compile(dialect=engine.dialect))
         self._accept_sql = str(hot_path.ACCEPT_JOBS.compile(dialect=engine.dialect))
+        self._start_sql = str(hot_path.START_ATTEMPT.compile(dialect=engine.dialect))
+        self._record_sql = str(hot_path.RECORD_ATTEMPT.compile(dialect=engine.dialect))
 
     def for_tenant(self, tenant: TenantId) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, tenant)
@@ -119,7 +123,45 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         if not jobs or not _fresh(jobs, tenant, request_id, now):
             super().accept(tenant, jobs, request_id, now)
             return
-        params = _accept_params(jobs, tenant, request_id, now)
+        try:
+            self._one_round_trip(
+                tenant, self._accept_sql, _accept_params(jobs, tenant, request_id, now)
+            )
+        except psycopg.errors.UniqueViolation:
+            # Only a retry can meet these ids (random, fresh, this call's own): the first
+            # try's commit went through before its connection broke, so they are stored.
+            return
+
+    def start_attempt(
+        self, tenant: TenantId, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        # Retried on a dropped connection: if the first try committed after all, the job is
+        # running under this owner's lease, this call sees no startable job (None, the
+        # message is dropped as a duplicate) and the reconciler re-publishes the job when the
+        # lease runs out. Nothing is lost; the job starts once more.
+        row = self._one_round_trip(
+            tenant,
+            self._start_sql,
+            {"id": job_id, "tenant": tenant.value, "now": now, "owner": owner,
+             "lease_until": lease_until},
+        )  # fmt: skip
+        return None if row is None else mapping.job_from_mapping(row)
+
+    def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
+        # Retried on a dropped connection: if the first try committed after all, the retry
+        # records nothing (False, as for a run that was superseded); the outcome is stored.
+        row = self._one_round_trip(
+            tenant, self._record_sql, repo.record_attempt_params(job, tenant.value, attempt)
+        )
+        return bool(row and row["recorded"])
+
+    def _one_round_trip(
+        self, tenant: TenantId, sql: str, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The tenant setting and one statement as one pipeline on an autocommit connection:
+        they run as one implicit transaction, committed at the pipeline's sync, in one round
+        trip. The statement's first row, if any. A connection the server dropped is replaced
+        once, as a unit of work does."""
         for attempt in (1, 2):
             with self.engine.connect() as conn:
                 driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
@@ -127,14 +169,9 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
                 try:
                     with pg.pipeline():
                         pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
-                        pg.execute(self._accept_sql, params)
-                    return
-                except psycopg.errors.UniqueViolation:
-                    if attempt == 1:
-                        raise
-                    # The first try's commit went through before its connection broke: these
-                    # job ids are this call's own (random, fresh), so they are stored.
-                    return
+                        cur = pg.cursor(row_factory=dict_row)
+                        cur.execute(sql, params)
+                    return cur.fetchone() if cur.description is not None else None
                 except psycopg.OperationalError as exc:
                     # The connection is unusable (the server dropped it or went away).
                     dropped = pg.broken or pg.closed
