@@ -16,11 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobplatform.infrastructure.settings import Settings
 from support.as_tenant import count_rows
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
 
 CASES = 1_000
+BATCH_MAX_JOBS = Settings().batch_max_jobs  # the web's default
 # Every status of the OpenAPI document but 500 (which must never happen) and 503 (readyz
 # with Postgres down, tested elsewhere).
 MUST_REACH = {200, 202, 400, 401, 403, 404, 409, 413, 415, 422}
@@ -35,6 +37,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
     is_submit: bool = False
+    is_batch: bool = False
 
 
 json_values = st.recursive(
@@ -117,6 +120,54 @@ def submissions(draw: st.DrawFn) -> Call:
     return Call("POST", "/v1/jobs", draw(authorizations), {}, headers, content, is_submit=True)
 
 
+# Mostly a small pool shared with single submits, so replays (created false) and keys reused
+# for another request (409) both happen; sometimes a key no request may use.
+batch_keys = st.one_of(
+    st.none(),
+    st.sampled_from(["order-1", "order-2", "batch-1", "batch-2"]),
+    st.sampled_from(["order-1", "order-2", "batch-1", "batch-2"]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300),
+)
+
+
+@st.composite
+def batch_items(draw: st.DrawFn) -> dict[str, Any]:
+    # Mostly valid: one invalid item refuses its whole batch.
+    invalid = draw(st.integers(0, 9)) == 0
+    job_type, payload = draw(invalid_payloads if invalid else valid_payloads)
+    item: dict[str, Any] = {"type": job_type, "payload": payload}
+    key = draw(batch_keys)
+    if key is not None:
+        item["idempotency_key"] = key
+    if draw(st.integers(0, 19)) == 0:
+        item["tenant_id"] = "{own_tenant}"  # not a field of a batch item
+    return item
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> Call:
+    """Batches of valid and invalid items whose keys repeat across and within batches, and
+    batches over the configured size."""
+    items = draw(st.lists(batch_items(), max_size=4))
+    shape = draw(
+        st.sampled_from(["json"] * 8 + ["malformed", "not-a-list", "no-type", "huge", "too-many"])
+    )
+    headers = {"Content-Type": "application/json"}
+    content = json.dumps({"jobs": items}).encode()
+    if shape == "malformed":
+        content = content[: draw(st.integers(0, max(0, len(content) - 1)))] + b"]"
+    elif shape == "not-a-list":
+        content = json.dumps({"jobs": draw(json_values)}).encode()
+    elif shape == "no-type":
+        headers = {}
+    elif shape == "huge":
+        content = json.dumps({"jobs": [{"type": "noop", "payload": {"x": "a" * 300_000}}]}).encode()
+    elif shape == "too-many":
+        content = json.dumps({"jobs": [{"type": "noop"}] * (BATCH_MAX_JOBS + 1)}).encode()
+    return Call("POST", "/v1/jobs:batch", draw(authorizations), {}, headers, content,
+                is_batch=True)  # fmt: skip
+
+
 @st.composite
 def reads(draw: st.DrawFn) -> Call:
     target = draw(st.sampled_from(["mine", "theirs", "random", "garbage"]))
@@ -148,7 +199,9 @@ def dead_letter_calls(draw: st.DrawFn) -> Call:
     return Call("POST", f"/v1/dead-letters/{target}/replay", draw(authorizations))
 
 
-calls = st.one_of(submissions(), submissions(), reads(), listings(), dead_letter_calls())
+calls = st.one_of(
+    submissions(), submissions(), batches(), batches(), reads(), listings(), dead_letter_calls()
+)
 
 
 @pytest.fixture
@@ -194,6 +247,7 @@ def test_fuzzed_requests_reach_every_status_and_store_exactly_what_was_accepted(
         "{cursor}": cursor or "",
     }
     seen: Counter[int] = Counter()
+    seen_batch: Counter[int] = Counter()
 
     def stored() -> tuple[int, int]:
         return count_rows(database_url, tenant, "jobs"), count_rows(database_url, tenant, "outbox")
@@ -234,11 +288,24 @@ def test_fuzzed_requests_reach_every_status_and_store_exactly_what_was_accepted(
             and response.json()["created"] is True
             and call.auth == "tenant"
         )
-        # Exactly one job and one outbox row per created job; a replay or a refusal: none.
-        expected = (before[0] + 1, before[1] + 1) if created else before
+        if call.is_batch and response.status_code == 202:
+            assert call.auth == "tenant"
+            accepted = response.json()["jobs"]
+            assert len(accepted) == len(json.loads(content or b"")["jobs"])
+            new = sum(1 for job in accepted if job["created"])
+            # All of a batch or none of it: one job and one outbox row per created item.
+            expected = (before[0] + new, before[1] + new)
+        else:
+            # Exactly one job and one outbox row per created job; a replay or a refusal: none.
+            expected = (before[0] + 1, before[1] + 1) if created else before
         assert after == expected, (response.status_code, response.text)
+        if call.is_batch:
+            seen_batch[response.status_code] += 1
 
     one_request()
     print(f"\nfuzz: {sum(seen.values())} requests, status codes {dict(sorted(seen.items()))}")
+    print(f"fuzz: batches, status codes {dict(sorted(seen_batch.items()))}")
     assert sum(seen.values()) >= CASES
     assert set(seen) >= MUST_REACH, f"never reached: {MUST_REACH - set(seen)}"
+    batch_must_reach = {202, 400, 401, 409, 413, 415, 422}
+    assert set(seen_batch) >= batch_must_reach, f"batch never: {batch_must_reach - set(seen_batch)}"

@@ -157,11 +157,47 @@ class UnitOfWork(Transaction):
     dead_letters: DeadLetters
     attempts: AttemptLog
 
+    def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
+        """Store newly queued jobs, each with the outbox message that dispatches it. An
+        adapter may write them all in one statement."""
+        for job in jobs:
+            self.jobs.add(job)
+            self.outbox.add(OutboxMessage.for_job(job, request_id, now))
+
 
 class UnitOfWorkFactory(abc.ABC):
     @abc.abstractmethod
     def for_tenant(self, tenant: TenantId) -> UnitOfWork:
         """A unit of work that sees and writes only ``tenant``'s rows."""
+
+    def accept(
+        self, tenant: TenantId, jobs: Sequence[Job], request_id: str | None, now: datetime
+    ) -> None:
+        """Store newly queued jobs of ``tenant`` with their outbox messages and commit: all of
+        them or none. An adapter may do it in one round trip to the database."""
+        with self.for_tenant(tenant) as uow:
+            uow.accept(jobs, request_id, now)
+            uow.commit()
+
+    def start_attempt(
+        self, tenant: TenantId, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        """JobRepository.start_attempt in a transaction of its own, committed when it started
+        the attempt. An adapter may do it in one round trip."""
+        with self.for_tenant(tenant) as uow:
+            job = uow.jobs.start_attempt(job_id, now, owner, lease_until)
+            if job is not None:
+                uow.commit()
+            return job
+
+    def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
+        """JobRepository.record_attempt in a transaction of its own, committed when recorded.
+        An adapter may do it in one round trip."""
+        with self.for_tenant(tenant) as uow:
+            recorded = uow.jobs.record_attempt(job, attempt)
+            if recorded:
+                uow.commit()
+            return recorded
 
     @abc.abstractmethod
     def system(self) -> SystemUnitOfWork:

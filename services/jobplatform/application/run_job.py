@@ -82,14 +82,11 @@ class JobRunner:
 
     def _start(self, job_id: uuid.UUID, units: TenantUnits, owner: str) -> Job | None:
         now = self.clock.now()
-        with units.open() as uow:
-            job = uow.jobs.start_attempt(job_id, now, owner, now + self.lease)
-            if job is None:
-                # Unknown in this tenant's scope, finished, or held by a live run: a duplicate.
-                log.info("job_skipped", job_id=str(job_id))
-                return None
-            uow.commit()
-            return job
+        job = self.uow_factory.start_attempt(units.tenant, job_id, now, owner, now + self.lease)
+        if job is None:
+            # Unknown in this tenant's scope, finished, or held by a live run: a duplicate.
+            log.info("job_skipped", job_id=str(job_id))
+        return job
 
     def _finish(
         self, job: Job, units: TenantUnits, started: datetime, error: BaseException | None
@@ -119,39 +116,55 @@ class JobRunner:
             JobStatus.RETRYING: Outcome.RETRY,
             JobStatus.DEAD: Outcome.DEAD,
         }[job.status]
+        record = AttemptRecord(
+            job_id=job.id,
+            tenant_id=job.tenant_id,
+            attempt=job.attempts,
+            started_at=started,
+            finished_at=now,
+            outcome=outcome.value,
+            error_class=job.error_class,
+            retry_delay=delay,
+        )
+        if job.status is not JobStatus.DEAD:
+            # The outcome alone, in a transaction of its own (one round trip where the
+            # adapter can).
+            if not self.uow_factory.record_attempt(units.tenant, job, record):
+                log.warning("job_run_superseded", job_id=str(job.id), attempt=job.attempts)
+                return RunResult(Outcome.SKIPPED, job_type=job.type, attempt=job.attempts)
+            return self._finished(job, outcome, error, delay, started, now)
         with units.open() as uow:
-            recorded = uow.jobs.record_attempt(
-                job,
-                AttemptRecord(
-                    job_id=job.id,
-                    tenant_id=job.tenant_id,
-                    attempt=job.attempts,
-                    started_at=started,
-                    finished_at=now,
-                    outcome=outcome.value,
-                    error_class=job.error_class,
-                    retry_delay=delay,
-                ),
-            )
+            recorded = uow.jobs.record_attempt(job, record)
             if not recorded:
                 # This run's lease ran out and another run took the job over: its outcome is
                 # the one that counts. (Effects are guarded by the ledger either way.)
                 log.warning("job_run_superseded", job_id=str(job.id), attempt=job.attempts)
                 return RunResult(Outcome.SKIPPED, job_type=job.type, attempt=job.attempts)
-            if job.status is JobStatus.DEAD:
-                uow.dead_letters.add(
-                    DeadLetter(
-                        id=uuid.uuid4(),
-                        tenant_id=job.tenant_id,
-                        job_id=job.id,
-                        job_type=job.type,
-                        reason=_dead_reason(error),
-                        attempts=job.attempts,
-                        error_class=job.error_class,
-                        created_at=now,
-                    )
+            # Dead: the outcome and its dead letter, together.
+            uow.dead_letters.add(
+                DeadLetter(
+                    id=uuid.uuid4(),
+                    tenant_id=job.tenant_id,
+                    job_id=job.id,
+                    job_type=job.type,
+                    reason=_dead_reason(error),
+                    attempts=job.attempts,
+                    error_class=job.error_class,
+                    created_at=now,
                 )
+            )
             uow.commit()
+        return self._finished(job, outcome, error, delay, started, now)
+
+    def _finished(
+        self,
+        job: Job,
+        outcome: Outcome,
+        error: BaseException | None,
+        delay: float | None,
+        started: datetime,
+        now: datetime,
+    ) -> RunResult:
         if error is not None:
             log.warning(
                 "job_failed",

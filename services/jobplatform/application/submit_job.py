@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pydantic
 
 from jobplatform.application.errors import IdempotencyConflict, InvalidPayload
 from jobplatform.application.ports import Clock, KeyAlreadyClaimed, UnitOfWorkFactory
-from jobplatform.application.records import IdempotencyRecord, OutboxMessage
+from jobplatform.application.records import IdempotencyRecord
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.catalog import job_type
@@ -62,6 +62,13 @@ def submit_job(
     spec = job_type(cmd.type, internal_allowed=cmd.internal_allowed)
     stored = validate_payload(cmd.type, cmd.payload, internal_allowed=cmd.internal_allowed)
     fingerprint = request_fingerprint(cmd.type, stored)
+    if cmd.idempotency_key is None:
+        # Nothing to read first: the job and its outbox message are written and committed at
+        # once, before the caller answers.
+        now = clock.now()
+        job = new_queued_job(spec.name, spec.queue.value, stored, ctx, now)
+        uow_factory.accept(ctx.tenant_id, [job], ctx.request_id, now)
+        return Submitted(job=job, created=True)
     for _ in range(2):  # a second pass only after losing a race for the same key
         now = clock.now()
         with uow_factory.for_tenant(ctx.tenant_id) as uow:
@@ -70,25 +77,11 @@ def submit_job(
                 if existing is not None:
                     if existing.fingerprint != fingerprint:
                         raise IdempotencyConflict(cmd.idempotency_key)
-                    job = uow.jobs.get(existing.job_id)
-                    if job is not None:
-                        return Submitted(job=job, created=False)
-            job = Job(
-                id=uuid.uuid4(),
-                tenant_id=ctx.tenant_id,
-                type=spec.name,
-                queue=spec.queue.value,
-                payload=stored,
-                status=JobStatus.QUEUED,
-                attempts=0,
-                attempts_before_series=0,
-                request_id=ctx.request_id,
-                created_at=now,
-                updated_at=now,
-                dispatched_at=now,
-            )
-            uow.jobs.add(job)
-            uow.outbox.add(OutboxMessage.for_job(job, ctx.request_id, now))
+                    original = uow.jobs.get(existing.job_id)
+                    if original is not None:
+                        return Submitted(job=original, created=False)
+            job = new_queued_job(spec.name, spec.queue.value, stored, ctx, now)
+            uow.accept([job], ctx.request_id, now)
             try:
                 if cmd.idempotency_key is not None:
                     uow.idempotency.claim(
@@ -105,3 +98,23 @@ def submit_job(
                 continue
             return Submitted(job=job, created=True)
     raise IdempotencyConflict(cmd.idempotency_key or "")
+
+
+def new_queued_job(
+    type_name: str, queue: str, payload: dict[str, Any], ctx: TenantContext, now: datetime
+) -> Job:
+    """A job as accepted: queued, no attempt yet, dispatched now (its outbox message)."""
+    return Job(
+        id=uuid.uuid4(),
+        tenant_id=ctx.tenant_id,
+        type=type_name,
+        queue=queue,
+        payload=payload,
+        status=JobStatus.QUEUED,
+        attempts=0,
+        attempts_before_series=0,
+        request_id=ctx.request_id,
+        created_at=now,
+        updated_at=now,
+        dispatched_at=now,
+    )

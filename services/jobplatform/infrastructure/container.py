@@ -13,6 +13,7 @@ import redis
 from redis import Redis
 from sqlalchemy import Engine
 
+from jobplatform.application.key_cache import KeyCache
 from jobplatform.application.run_job import JobRunner
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
@@ -37,7 +38,11 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url, pre_ping=self.settings.db_pre_ping)
+        return make_engine(
+            self.settings.database_url,
+            pool_size=self.settings.db_pool_size,
+            pre_ping=self.settings.db_pre_ping,
+        )
 
     @cached_property
     def redis(self) -> redis.Redis[bytes]:
@@ -54,6 +59,10 @@ class Container:
     @cached_property
     def tenants(self) -> SqlTenantDirectory:
         return SqlTenantDirectory(self.engine)
+
+    @cached_property
+    def key_cache(self) -> KeyCache:
+        return KeyCache(self.tenants, self.settings.api_key_cache_seconds)
 
     @cached_property
     def events_redis(self) -> Redis[bytes]:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key is remembered per tenant.
     idempotency_ttl_seconds: int = Field(default=86_400, gt=0)
     max_body_bytes: int = Field(default=262_144, gt=0)
+    # The most jobs one POST /v1/jobs:batch may carry (its body is bounded by max_body_bytes too).
+    batch_max_jobs: int = Field(default=500, ge=1, le=10_000)
     # kombu restores an unacked message after this many seconds: it must exceed the longest
     # task (task_time_limit) and the longest retry countdown (RetryPolicy.backoff_max).
     visibility_timeout_seconds: int = Field(default=3_600, gt=0)
@@ -50,7 +52,13 @@ class Settings(BaseSettings):
     # Payload field names masked in every log line, on top of the built-in list.
     sensitive_fields: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Check each pooled connection before use (web); workers skip it and rely on retries.
+    # How long the web remembers an API key's tenant: a revoked key is refused within this
+    # long. 0 looks every request's key up in the database.
+    api_key_cache_seconds: float = Field(default=10.0, ge=0)
+    # Connections each process keeps open at most (opened on demand; as many again may be
+    # opened and closed at peaks). The web needs one per concurrent request.
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    # Check each pooled connection before use; web and workers skip it and rely on retries.
     db_pre_ping: bool = True
     metrics_port: int = Field(default=0, ge=0, le=65535)  # 0: no metrics server
     # Where relay, worker and beat serve /metrics; all interfaces, so Prometheus can scrape a pod.

@@ -9,10 +9,13 @@ from sqlalchemy.engine import ExceptionContext
 from jobplatform.application.ports import StoreUnavailable
 
 
-def make_engine(database_url: str, pool_size: int = 5, pre_ping: bool = True) -> Engine:
+def make_engine(database_url: str, pool_size: int = 20, pre_ping: bool = True) -> Engine:
     # The driver part of the URL is fixed by Settings (one validator), not here.
-    # Pre-ping costs a round trip per checkout. Workers turn it off: a unit of work retries
-    # once on a connection the server dropped (see unit_of_work.py).
+    # The pool opens connections only when needed and keeps up to pool_size: beyond it, each
+    # request would open (and close) a connection of its own, which costs more than the
+    # request's own statements. Pre-ping costs a round trip per checkout; web and workers
+    # turn it off: a unit of work retries once on a connection the server dropped (see
+    # unit_of_work.py).
     engine = create_engine(
         database_url,
         pool_size=pool_size,

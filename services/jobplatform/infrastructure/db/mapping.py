@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Row
@@ -13,7 +14,10 @@ from jobplatform.domain.tenant import TenantId
 
 
 def job_from_row(row: Row[Any]) -> Job:
-    m = row._mapping
+    return job_from_mapping(row._mapping)
+
+
+def job_from_mapping(m: Mapping[Any, Any]) -> Job:
     return Job(
         id=m["id"],
         tenant_id=TenantId(m["tenant_id"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -63,23 +64,8 @@ class SqlJobs(ports.JobRepository):
         return None if row is None else mapping.job_from_row(row)
 
     def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
-        recorded = self._c.execute(
-            hot_path.RECORD_ATTEMPT,
-            {
-                "id": job.id,
-                "tenant": self._tenant,
-                "status": job.status.value,
-                "error_class": job.error_class,
-                "now": job.updated_at,
-                "finished_at": job.finished_at,
-                "next_attempt_at": job.next_attempt_at,
-                "attempt": attempt.attempt,
-                "started": attempt.started_at,
-                "ended": attempt.finished_at,
-                "outcome": attempt.outcome,
-                "retry_delay": attempt.retry_delay,
-            },
-        ).scalar_one()
+        params = record_attempt_params(job, self._tenant, attempt)
+        recorded = self._c.execute(hot_path.RECORD_ATTEMPT, params).scalar_one()
         return bool(recorded)
 
     def list(
@@ -99,6 +85,23 @@ class SqlJobs(ports.JobRepository):
             q = q.where(tuple_(t.jobs.c.created_at, t.jobs.c.id) < tuple_(*before))
         q = q.order_by(t.jobs.c.created_at.desc(), t.jobs.c.id.desc()).limit(limit)
         return [mapping.job_from_row(r) for r in self._c.execute(q)]
+
+
+def record_attempt_params(job: Job, tenant: uuid.UUID, attempt: AttemptRecord) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "tenant": tenant,
+        "status": job.status.value,
+        "error_class": job.error_class,
+        "now": job.updated_at,
+        "finished_at": job.finished_at,
+        "next_attempt_at": job.next_attempt_at,
+        "attempt": attempt.attempt,
+        "started": attempt.started_at,
+        "ended": attempt.finished_at,
+        "outcome": attempt.outcome,
+        "retry_delay": attempt.retry_delay,
+    }
 
 
 class SqlOutbox(ports.OutboxRepository):

@@ -5,13 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, text, update
 from sqlalchemy.exc import IntegrityError
 
 from jobplatform.application.api_keys import TenantDirectory
 from jobplatform.application.errors import UnknownTenant
+from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import tables as t
+
+_TENANT_FOR_DIGEST = text(
+    "SELECT tenant_id FROM api_keys WHERE digest = :digest AND revoked_at IS NULL"
+)
 
 
 class SqlTenantDirectory(TenantDirectory):
@@ -54,10 +59,18 @@ class SqlTenantDirectory(TenantDirectory):
         return bool(result.rowcount)
 
     def tenant_for_digest(self, digest: str) -> TenantId | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(t.api_keys.c.tenant_id).where(
-                    t.api_keys.c.digest == digest, t.api_keys.c.revoked_at.is_(None)
-                )
-            ).first()
-        return None if row is None else TenantId(row[0])
+        # One statement, so autocommit: no BEGIN and no ROLLBACK around it. The pool does not
+        # pre-ping: a connection the server dropped fails once and the retry gets a fresh one.
+        for attempt in (1, 2):
+            try:
+                with self._engine.connect() as conn:
+                    row = (
+                        conn.execution_options(isolation_level="AUTOCOMMIT")
+                        .execute(_TENANT_FOR_DIGEST, {"digest": digest})
+                        .first()
+                    )
+                return None if row is None else TenantId(row[0])
+            except StoreUnavailable as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")

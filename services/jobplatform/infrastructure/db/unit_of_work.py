@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
 from jobplatform.application import ports
 from jobplatform.application.ports import StoreUnavailable
-from jobplatform.application.records import RejectedMessage
+from jobplatform.application.records import AttemptRecord, RejectedMessage
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
+from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.recovery import SqlRecovery
@@ -58,6 +65,14 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.effects = repo.SqlEffectLedger(self._conn, tenant)
         self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
         self.attempts = repo.SqlAttemptLog(self._conn, tenant)
+        self._tenant = tenant
+
+    def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
+        if not jobs or not _fresh(jobs, self._tenant, request_id, now):
+            super().accept(jobs, request_id, now)  # not what the one statement writes
+            return
+        params = _accept_params(jobs, self._tenant, request_id, now)
+        self._conn.execute(hot_path.ACCEPT_JOBS, params)
 
 
 class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
@@ -84,9 +99,118 @@ class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
 class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
     def __init__(self, engine: Engine):
         self.engine = engine
+        # The driver's own text of the statements the one-round-trip accept sends.
+        self._set_tenant_sql = str(_SET_TENANT.compile(dialect=engine.dialect))
+        self._accept_sql = str(hot_path.ACCEPT_JOBS.compile(dialect=engine.dialect))
+        self._start_sql = str(hot_path.START_ATTEMPT.compile(dialect=engine.dialect))
+        self._record_sql = str(hot_path.RECORD_ATTEMPT.compile(dialect=engine.dialect))
 
     def for_tenant(self, tenant: TenantId) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, tenant)
 
     def system(self) -> SqlSystemUnitOfWork:
         return SqlSystemUnitOfWork(self.engine)
+
+    def accept(
+        self, tenant: TenantId, jobs: Sequence[Job], request_id: str | None, now: datetime
+    ) -> None:
+        """One round trip: the tenant, the inserts and the commit go out as one pipeline.
+
+        In autocommit mode the statements of a pipeline up to its sync run as one implicit
+        transaction: if any fails, none is committed (and the transaction-local tenant setting
+        ends with it).
+        """
+        if not jobs or not _fresh(jobs, tenant, request_id, now):
+            super().accept(tenant, jobs, request_id, now)
+            return
+        try:
+            self._one_round_trip(
+                tenant, self._accept_sql, _accept_params(jobs, tenant, request_id, now)
+            )
+        except psycopg.errors.UniqueViolation:
+            # Only a retry can meet these ids (random, fresh, this call's own): the first
+            # try's commit went through before its connection broke, so they are stored.
+            return
+
+    def start_attempt(
+        self, tenant: TenantId, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        # Retried on a dropped connection: if the first try committed after all, the job is
+        # running under this owner's lease, this call sees no startable job (None, the
+        # message is dropped as a duplicate) and the reconciler re-publishes the job when the
+        # lease runs out. Nothing is lost; the job starts once more.
+        row = self._one_round_trip(
+            tenant,
+            self._start_sql,
+            {"id": job_id, "tenant": tenant.value, "now": now, "owner": owner,
+             "lease_until": lease_until},
+        )  # fmt: skip
+        return None if row is None else mapping.job_from_mapping(row)
+
+    def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
+        # Retried on a dropped connection: if the first try committed after all, the retry
+        # records nothing (False, as for a run that was superseded); the outcome is stored.
+        row = self._one_round_trip(
+            tenant, self._record_sql, repo.record_attempt_params(job, tenant.value, attempt)
+        )
+        return bool(row and row["recorded"])
+
+    def _one_round_trip(
+        self, tenant: TenantId, sql: str, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The tenant setting and one statement as one pipeline on an autocommit connection:
+        they run as one implicit transaction, committed at the pipeline's sync, in one round
+        trip. The statement's first row, if any. A connection the server dropped is replaced
+        once, as a unit of work does."""
+        for attempt in (1, 2):
+            with self.engine.connect() as conn:
+                driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
+                pg = cast(psycopg.Connection[Any], driver.driver_connection)
+                try:
+                    with pg.pipeline():
+                        pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
+                        cur = pg.cursor(row_factory=dict_row)
+                        cur.execute(sql, params)
+                    return cur.fetchone() if cur.description is not None else None
+                except psycopg.OperationalError as exc:
+                    # The connection is unusable (the server dropped it or went away).
+                    dropped = pg.broken or pg.closed
+                    conn.invalidate()
+                    if attempt == 2 or not dropped:
+                        raise StoreUnavailable(
+                            type(exc).__name__, connection_invalidated=dropped
+                        ) from None
+        raise AssertionError("unreachable")
+
+
+def _fresh(jobs: Sequence[Job], tenant: TenantId, request_id: str | None, now: datetime) -> bool:
+    """Whether ``jobs`` are what ACCEPT_JOBS writes: new, queued, of this tenant and request."""
+    return all(
+        j.tenant_id == tenant
+        and j.status is JobStatus.QUEUED
+        and j.attempts == 0
+        and j.attempts_before_series == 0
+        and j.request_id == request_id
+        and j.created_at == j.updated_at == j.dispatched_at == now
+        and j.started_at is None
+        and j.finished_at is None
+        and j.error_class is None
+        and j.lease_owner is None
+        and j.next_attempt_at is None
+        and j.redispatches == 0
+        for j in jobs
+    )
+
+
+def _accept_params(
+    jobs: Sequence[Job], tenant: TenantId, request_id: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "tenant": tenant.value,
+        "request_id": request_id,
+        "now": now,
+        "ids": [j.id for j in jobs],
+        "types": [j.type for j in jobs],
+        "queues": [j.queue for j in jobs],
+        "payloads": [Jsonb(j.payload) for j in jobs],
+    }

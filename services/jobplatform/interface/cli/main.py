@@ -50,9 +50,14 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from jobplatform.infrastructure.settings import use_settings
     from jobplatform.interface.http.app import create_app
 
     _logging("web")
+    # Every unit of work (and the key lookup) retries once on a connection the server dropped,
+    # so a pre-ping round trip per request buys nothing.
+    if "db_pre_ping" not in _settings().model_fields_set:
+        use_settings(_settings().model_copy(update={"db_pre_ping": False}))
     uvicorn.run(
         create_app(_bootstrap()),
         host=args.host or _settings().host,

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from jobplatform.infrastructure.container import Container
 from jobplatform.interface.http import (
+    routes_batch,
     routes_dead_letters,
     routes_health,
     routes_jobs,
@@ -27,6 +28,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.include_router(routes_jobs.router)
+    app.include_router(routes_batch.router)
     app.include_router(routes_dead_letters.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)

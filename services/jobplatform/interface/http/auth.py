@@ -10,7 +10,6 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from jobplatform.application.api_keys import authenticate
 from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.container import Container
 from jobplatform.interface.http.request_id import current_request_id
@@ -23,12 +22,14 @@ async def tenant_of_request(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> TenantContext:
     # Async on purpose: the tenant id is bound in the request's own context, so every later
-    # log line of the request (the access line included) carries it. Only the key lookup
-    # goes to the thread pool.
+    # log line of the request (the access line included) carries it. Only a key lookup that
+    # is not remembered goes to the thread pool.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "missing API key", headers={"WWW-Authenticate": "Bearer"})
     c: Container = request.app.state.container
-    tenant = await run_in_threadpool(authenticate, c.tenants, credentials.credentials)
+    tenant = c.key_cache.remembered(credentials.credentials)
+    if tenant is None:
+        tenant = await run_in_threadpool(c.key_cache.tenant_for, credentials.credentials)
     if tenant is None:
         raise HTTPException(
             401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}

@@ -11,12 +11,14 @@ from jobplatform.infrastructure.container import Container
 from jobplatform.interface.http.auth import tenant_of_request
 
 
-def get_container(request: Request) -> Container:
+# Async, though neither awaits: FastAPI runs a plain ``def`` dependency in the thread pool,
+# one hand-off per dependency per request, for work that takes microseconds.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 for a body that is not declared as JSON (checked before the body is validated)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
