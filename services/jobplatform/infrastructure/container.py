@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
@@ -24,6 +25,7 @@ from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
 from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
 from jobplatform.infrastructure.settings import Settings
+from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
@@ -68,6 +70,10 @@ class Container:
             RedisEventSink(self.events_redis),
             lease=self.lease,
         )
+
+    @cached_property
+    def storage(self) -> LocalFileStorage:
+        return LocalFileStorage(Path(self.settings.storage_root))
 
     @cached_property
     def queue_stats(self) -> RedisQueueStats:

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # Where `jobplatform web` listens.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Tenant objects (uploads, reports): a directory shared by web and workers (a volume).
+    storage_root: str = "/var/lib/jobplatform/storage"
+    # Secrets jobs name by reference, one file per secret: <secrets_dir>/<tenant id>/<ref>
+    # (a mounted Kubernetes Secret). Read by the worker when a job needs one, never stored.
+    secrets_dir: str = "/var/run/secrets/jobplatform"
+    # Webhook delivery: the longest wait for a connection, and the cap on an honoured
+    # Retry-After (a longer one is cut to it).
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_after_max_seconds: float = Field(default=300.0, ge=0)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 
