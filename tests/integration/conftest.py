@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,10 +53,34 @@ def database_url(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def container(database_url: str, redis_server: RedisServer) -> Iterator[Container]:
+def secrets_dir() -> Iterator[Path]:
+    """The platform's secret store: tests write a tenant's secret at <dir>/<tenant id>/<ref>."""
+    path = Path(tempfile.mkdtemp(prefix="jp-secrets-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def storage_root() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="jp-storage-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def container(
+    database_url: str, redis_server: RedisServer, secrets_dir: Path, storage_root: Path
+) -> Iterator[Container]:
     """The platform wired as every process wires it (the composition root), in this process:
     the in-process tests drive its web app and Celery tasks directly."""
-    c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
+    c = bootstrap(
+        Settings(
+            database_url=database_url,
+            redis_url=redis_server.url,
+            secrets_dir=str(secrets_dir),
+            storage_root=str(storage_root),
+        )
+    )
     yield c
     c.close()
 
@@ -71,8 +97,22 @@ def in_process_worker(container: Container) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def platform_env(database_url: str, redis_server: RedisServer, log_dir: Path) -> PlatformEnv:
-    return PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
+def platform_env(
+    database_url: str,
+    redis_server: RedisServer,
+    log_dir: Path,
+    secrets_dir: Path,
+    storage_root: Path,
+) -> PlatformEnv:
+    return PlatformEnv(
+        database_url=database_url,
+        redis_url=redis_server.url,
+        log_dir=log_dir,
+        extra={
+            "JOBPLATFORM_SECRETS_DIR": str(secrets_dir),
+            "JOBPLATFORM_STORAGE_ROOT": str(storage_root),
+        },
+    )
 
 
 @pytest.fixture(scope="session")

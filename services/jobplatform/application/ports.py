@@ -18,6 +18,7 @@ from jobplatform.application.records import (
     StallBounds,
     StalledJob,
 )
+from jobplatform.application.webhooks import WebhookAttempts, WebhookEndpoints
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
@@ -104,6 +105,10 @@ class EffectLedger(abc.ABC):
     def claim(self, job_id: uuid.UUID, effect_key: str, at: datetime) -> bool:
         """Record the effect; False if it was recorded before (so it must not run again)."""
 
+    @abc.abstractmethod
+    def release(self, job_id: uuid.UUID, effect_key: str) -> None:
+        """Forget a claim whose effect failed, so a later attempt may run it."""
+
 
 class DeadLetters(abc.ABC):
     @abc.abstractmethod
@@ -156,6 +161,8 @@ class UnitOfWork(Transaction):
     effects: EffectLedger
     dead_letters: DeadLetters
     attempts: AttemptLog
+    webhook_endpoints: WebhookEndpoints
+    webhook_attempts: WebhookAttempts
 
 
 class UnitOfWorkFactory(abc.ABC):

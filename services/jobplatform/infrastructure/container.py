@@ -14,6 +14,7 @@ import redis
 from redis import Redis
 from sqlalchemy import Engine
 
+from jobplatform.application.job_services import JobServices
 from jobplatform.application.run_job import JobRunner
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
@@ -24,8 +25,10 @@ from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
 from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
+from jobplatform.infrastructure.secrets.file_secrets import FileSecretStore
 from jobplatform.infrastructure.settings import Settings
 from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
+from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
@@ -69,6 +72,18 @@ class Container:
             self.clock,
             RedisEventSink(self.events_redis),
             lease=self.lease,
+            services=self.job_services,
+        )
+
+    @cached_property
+    def job_services(self) -> JobServices:
+        s = self.settings
+        return JobServices(
+            storage=self.storage,
+            secrets=FileSecretStore(Path(s.secrets_dir)),
+            webhooks=HttpxWebhookSender(
+                s.webhook_connect_timeout_seconds, s.webhook_retry_after_max_seconds
+            ),
         )
 
     @cached_property

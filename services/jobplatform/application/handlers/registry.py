@@ -11,9 +11,11 @@ from jobplatform.application.handlers.noop import handle_noop
 from jobplatform.application.handlers.prune_idempotency_keys import (
     handle_prune_idempotency_keys,
 )
+from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 Handler = Callable[[Any, JobRun], None]
 
@@ -21,4 +23,5 @@ HANDLERS: Mapping[str, Handler] = {
     NOOP.name: handle_noop,
     DIAGNOSTIC.name: handle_diagnostic,
     PRUNE_IDEMPOTENCY_KEYS.name: handle_prune_idempotency_keys,
+    WEBHOOK_DELIVERY.name: handle_webhook_delivery,
 }

@@ -9,6 +9,7 @@ from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.spec import JobTypeSpec
+from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 
 class UnknownJobType(LookupError):
@@ -16,7 +17,7 @@ class UnknownJobType(LookupError):
 
 
 CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
-    {spec.name: spec for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS)}
+    {spec.name: spec for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS, WEBHOOK_DELIVERY)}
 )
 
 

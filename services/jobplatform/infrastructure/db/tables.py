@@ -144,3 +144,27 @@ rejected_messages = Table(
     Column("headers", Json, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret_ref", String(128), nullable=False),
+    Column("timeout_seconds", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("endpoint", String(64), nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("error_class", String(200)),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -15,6 +15,10 @@ from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.recovery import SqlRecovery
+from jobplatform.infrastructure.db.webhook_repositories import (
+    SqlWebhookAttempts,
+    SqlWebhookEndpoints,
+)
 
 _SET_TENANT = text("SELECT set_config('jobplatform.tenant_id', :tenant, true)")
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
@@ -58,6 +62,8 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.effects = repo.SqlEffectLedger(self._conn, tenant)
         self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
         self.attempts = repo.SqlAttemptLog(self._conn, tenant)
+        self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
+        self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)
 
 
 class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):

@@ -10,6 +10,7 @@ from jobplatform.interface.http import (
     routes_health,
     routes_jobs,
     routes_metrics,
+    routes_webhooks,
 )
 from jobplatform.interface.http.access_log import AccessLogMiddleware
 from jobplatform.interface.http.body_limit import BodyLimitMiddleware
@@ -30,6 +31,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_dead_letters.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
+    app.include_router(routes_webhooks.router)
     install_error_handlers(app)
     # Innermost first; the request id is outermost, so every response carries it, a 413 or
     # a 500 included.
