@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobplatform.application.mail import Mailer
 from jobplatform.application.secrets import SecretStore
 from jobplatform.application.storage import Storage
 from jobplatform.application.webhooks import WebhookSender
@@ -20,6 +21,7 @@ class JobServices:
     storage: Storage | None = None
     secrets: SecretStore | None = None
     webhooks: WebhookSender | None = None
+    mailer: Mailer | None = None
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:
@@ -30,3 +32,8 @@ class JobServices:
         if self.webhooks is None:
             raise ServiceNotConfigured("webhooks")
         return self.webhooks
+
+    def require_mailer(self) -> Mailer:
+        if self.mailer is None:
+            raise ServiceNotConfigured("mailer")
+        return self.mailer

@@ -18,3 +18,7 @@ class SecretStore(abc.ABC):
     @abc.abstractmethod
     def resolve(self, tenant: TenantId, ref: str) -> str:
         """The tenant's secret named ``ref``; raises SecretNotFound."""
+
+    @abc.abstractmethod
+    def resolve_platform(self, ref: str) -> str:
+        """A secret of the platform itself (its SMTP password), not of any tenant."""

@@ -21,6 +21,7 @@ from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.health import database_ready
 from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
@@ -78,12 +79,23 @@ class Container:
     @cached_property
     def job_services(self) -> JobServices:
         s = self.settings
+        secrets = FileSecretStore(Path(s.secrets_dir))
+        smtp = SmtpConfig(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.email_from,
+            timeout_seconds=s.smtp_timeout_seconds,
+            starttls=s.smtp_starttls,
+            username=s.smtp_username,
+            password_ref=s.smtp_password_ref,
+        )
         return JobServices(
             storage=self.storage,
-            secrets=FileSecretStore(Path(s.secrets_dir)),
+            secrets=secrets,
             webhooks=HttpxWebhookSender(
                 s.webhook_connect_timeout_seconds, s.webhook_retry_after_max_seconds
             ),
+            mailer=SmtpMailer(smtp, secrets),
         )
 
     @cached_property

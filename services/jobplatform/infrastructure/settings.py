@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     # Retry-After (a longer one is cut to it).
     webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_after_max_seconds: float = Field(default=300.0, ge=0)
+    # Email dispatch: the platform's SMTP server. The password is named by reference, a file
+    # of the secrets directory (<secrets_dir>/platform/<ref>), read when a message is sent.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password_ref: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    email_from: str = "jobplatform@localhost"
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 

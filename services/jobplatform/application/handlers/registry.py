@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jobplatform.application.handlers.diagnostic import handle_diagnostic
+from jobplatform.application.handlers.email_send import handle_email_send
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.noop import handle_noop
 from jobplatform.application.handlers.prune_idempotency_keys import (
@@ -13,6 +14,7 @@ from jobplatform.application.handlers.prune_idempotency_keys import (
 )
 from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
@@ -24,4 +26,5 @@ HANDLERS: Mapping[str, Handler] = {
     DIAGNOSTIC.name: handle_diagnostic,
     PRUNE_IDEMPOTENCY_KEYS.name: handle_prune_idempotency_keys,
     WEBHOOK_DELIVERY.name: handle_webhook_delivery,
+    EMAIL_SEND.name: handle_email_send,
 }

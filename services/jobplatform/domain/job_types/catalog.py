@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.spec import JobTypeSpec
@@ -17,7 +18,10 @@ class UnknownJobType(LookupError):
 
 
 CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
-    {spec.name: spec for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS, WEBHOOK_DELIVERY)}
+    {
+        spec.name: spec
+        for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS, WEBHOOK_DELIVERY, EMAIL_SEND)
+    }
 )
 
 
