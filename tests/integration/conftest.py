@@ -18,6 +18,7 @@ from jobplatform.infrastructure.bootstrap import bootstrap
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
+from support.mail_stack import MailStack, mail_stack
 from support.tenants import TenantFixture, make_tenant
 
 HERE = Path(__file__).parent
@@ -157,3 +158,10 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_server.url)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def mail(postgres_server: PostgresServer, log_dir: Path) -> Iterator[MailStack]:
+    """A platform of its own with a real SMTP server (tests/support/mail_stack.py)."""
+    with mail_stack(postgres_server, log_dir) as stack:
+        yield stack

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from jobplatform.application.audit import AuditLog
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -163,6 +164,7 @@ class UnitOfWork(Transaction):
     attempts: AttemptLog
     webhook_endpoints: WebhookEndpoints
     webhook_attempts: WebhookAttempts
+    audit: AuditLog
 
 
 class UnitOfWorkFactory(abc.ABC):

@@ -168,3 +168,18 @@ webhook_attempts = Table(
     Column("error_class", String(200)),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("action", String(100), nullable=False),
+    Column("actor", String(200)),
+    Column("subject", String(200)),
+    Column("request_id", String(128)),
+    Column("data", Json, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_audit_events_tenant_occurred", "tenant_id", "occurred_at"),
+)

@@ -14,6 +14,7 @@ from jobplatform.application.records import RejectedMessage
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
+from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
 from jobplatform.infrastructure.db.recovery import SqlRecovery
 from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookAttempts,
@@ -64,6 +65,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.attempts = repo.SqlAttemptLog(self._conn, tenant)
         self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
         self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)
+        self.audit = SqlAuditLog(self._conn, tenant)
 
 
 class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):

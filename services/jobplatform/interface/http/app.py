@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from jobplatform.infrastructure.container import Container
 from jobplatform.interface.http import (
+    routes_audit,
     routes_dead_letters,
     routes_health,
     routes_jobs,
@@ -32,6 +33,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
     app.include_router(routes_webhooks.router)
+    app.include_router(routes_audit.router)
     install_error_handlers(app)
     # Innermost first; the request id is outermost, so every response carries it, a 413 or
     # a 500 included.

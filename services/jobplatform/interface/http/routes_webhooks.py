@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from jobplatform.application.audit_events import record_audit_event
 from jobplatform.application.webhook_endpoints import (
     get_webhook_endpoint,
     put_webhook_endpoint,
@@ -53,6 +54,16 @@ def put_endpoint(
         timeout_seconds=body.timeout_seconds,
     )
     put_webhook_endpoint(endpoint, ctx, c.uow_factory, c.clock)
+    # Audited off the request path: the event is a queued job, written by a worker.
+    record_audit_event(
+        "webhook_endpoint.updated",
+        ctx,
+        c.uow_factory,
+        c.clock,
+        c.idempotency_ttl,
+        subject=name,
+        data={"url": endpoint.url, "secret_ref": endpoint.secret_ref},
+    )
     return _view(endpoint)
 
 
