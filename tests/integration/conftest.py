@@ -112,6 +112,9 @@ def platform_env(
         extra={
             "JOBPLATFORM_SECRETS_DIR": str(secrets_dir),
             "JOBPLATFORM_STORAGE_ROOT": str(storage_root),
+            # Small, so the CSV import tests cross chunks and the upload limit cheaply.
+            "JOBPLATFORM_IMPORT_MAX_BYTES": "300000",
+            "JOBPLATFORM_IMPORT_CHUNK_ROWS": "100",
         },
     )
 

@@ -22,6 +22,8 @@ class JobServices:
     secrets: SecretStore | None = None
     webhooks: WebhookSender | None = None
     mailer: Mailer | None = None
+    # Rows per transaction of a CSV import.
+    import_chunk_rows: int = 1000
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:
@@ -37,3 +39,8 @@ class JobServices:
         if self.mailer is None:
             raise ServiceNotConfigured("mailer")
         return self.mailer
+
+    def require_storage(self) -> Storage:
+        if self.storage is None:
+            raise ServiceNotConfigured("storage")
+        return self.storage

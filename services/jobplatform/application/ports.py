@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from jobplatform.application.audit import AuditLog
+from jobplatform.application.imports import Contacts, ImportProgressLog
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -165,6 +166,8 @@ class UnitOfWork(Transaction):
     webhook_endpoints: WebhookEndpoints
     webhook_attempts: WebhookAttempts
     audit: AuditLog
+    contacts: Contacts
+    import_progress: ImportProgressLog
 
 
 class UnitOfWorkFactory(abc.ABC):

@@ -96,6 +96,7 @@ class Container:
                 s.webhook_connect_timeout_seconds, s.webhook_retry_after_max_seconds
             ),
             mailer=SmtpMailer(smtp, secrets),
+            import_chunk_rows=s.import_chunk_rows,
         )
 
     @cached_property

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     email_from: str = "jobplatform@localhost"
+    # CSV import: the largest upload (413 beyond it) and the rows committed per transaction.
+    import_max_bytes: int = Field(default=104_857_600, gt=0)
+    import_chunk_rows: int = Field(default=1_000, gt=0, le=100_000)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jobplatform.application.handlers.audit_record import handle_audit_record
+from jobplatform.application.handlers.csv_import import handle_csv_import
 from jobplatform.application.handlers.diagnostic import handle_diagnostic
 from jobplatform.application.handlers.email_send import handle_email_send
 from jobplatform.application.handlers.event_dispatch import handle_event_dispatch
@@ -16,6 +17,7 @@ from jobplatform.application.handlers.prune_idempotency_keys import (
 )
 from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
@@ -33,4 +35,5 @@ HANDLERS: Mapping[str, Handler] = {
     EMAIL_SEND.name: handle_email_send,
     AUDIT_RECORD.name: handle_audit_record,
     EVENT_DISPATCH.name: handle_event_dispatch,
+    CSV_IMPORT.name: handle_csv_import,
 }

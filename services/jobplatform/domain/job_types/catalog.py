@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
@@ -30,6 +31,7 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             EMAIL_SEND,
             AUDIT_RECORD,
             EVENT_DISPATCH,
+            CSV_IMPORT,
         )
     }
 )

@@ -183,3 +183,26 @@ audit_events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_audit_events_tenant_occurred", "tenant_id", "occurred_at"),
 )
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("external_id", String(100), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+import_progress = Table(
+    "import_progress",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id"), primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_changed", Integer, nullable=False),
+    Column("error_report", String(300)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

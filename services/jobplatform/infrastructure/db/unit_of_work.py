@@ -15,6 +15,7 @@ from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
+from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
 from jobplatform.infrastructure.db.recovery import SqlRecovery
 from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookAttempts,
@@ -66,6 +67,8 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
         self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)
         self.audit = SqlAuditLog(self._conn, tenant)
+        self.contacts = SqlContacts(self._conn, tenant)
+        self.import_progress = SqlImportProgress(self._conn, tenant)
 
 
 class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
