@@ -84,7 +84,8 @@ class MailServer:
             ) == (username, password)
             with self.state.lock:
                 self.state.logins.append((data.login.decode() if ok or data else "", ok))
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers 535 itself on a failure.
+            return AuthResult(success=ok, handled=False)
 
         self.port = free_port()
         self._controller = Controller(
