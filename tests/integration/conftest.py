@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from jobplatform.infrastructure.bootstrap import bootstrap
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
+from support.mail_stack import MailStack, mail_stack
 from support.tenants import TenantFixture, make_tenant
 
 HERE = Path(__file__).parent
@@ -51,10 +54,34 @@ def database_url(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def container(database_url: str, redis_server: RedisServer) -> Iterator[Container]:
+def secrets_dir() -> Iterator[Path]:
+    """The platform's secret store: tests write a tenant's secret at <dir>/<tenant id>/<ref>."""
+    path = Path(tempfile.mkdtemp(prefix="jp-secrets-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def storage_root() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="jp-storage-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def container(
+    database_url: str, redis_server: RedisServer, secrets_dir: Path, storage_root: Path
+) -> Iterator[Container]:
     """The platform wired as every process wires it (the composition root), in this process:
     the in-process tests drive its web app and Celery tasks directly."""
-    c = bootstrap(Settings(database_url=database_url, redis_url=redis_server.url))
+    c = bootstrap(
+        Settings(
+            database_url=database_url,
+            redis_url=redis_server.url,
+            secrets_dir=str(secrets_dir),
+            storage_root=str(storage_root),
+        )
+    )
     yield c
     c.close()
 
@@ -71,8 +98,25 @@ def in_process_worker(container: Container) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def platform_env(database_url: str, redis_server: RedisServer, log_dir: Path) -> PlatformEnv:
-    return PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
+def platform_env(
+    database_url: str,
+    redis_server: RedisServer,
+    log_dir: Path,
+    secrets_dir: Path,
+    storage_root: Path,
+) -> PlatformEnv:
+    return PlatformEnv(
+        database_url=database_url,
+        redis_url=redis_server.url,
+        log_dir=log_dir,
+        extra={
+            "JOBPLATFORM_SECRETS_DIR": str(secrets_dir),
+            "JOBPLATFORM_STORAGE_ROOT": str(storage_root),
+            # Small, so the CSV import tests cross chunks and the upload limit cheaply.
+            "JOBPLATFORM_IMPORT_MAX_BYTES": "300000",
+            "JOBPLATFORM_IMPORT_CHUNK_ROWS": "100",
+        },
+    )
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +161,10 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_server.url)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def mail(postgres_server: PostgresServer, log_dir: Path) -> Iterator[MailStack]:
+    """A platform of its own with a real SMTP server (tests/support/mail_stack.py)."""
+    with mail_stack(postgres_server, log_dir) as stack:
+        yield stack

@@ -120,6 +120,9 @@ class FakeUow(ports.UnitOfWork):
                 pending.append(lambda: s.effects.add((t, job_id, effect_key)))
                 return True
 
+            def release(self, job_id: uuid.UUID, effect_key: str) -> None:
+                pending.append(lambda: s.effects.discard((t, job_id, effect_key)))
+
         class Letters(ports.DeadLetters):
             def add(self, letter: DeadLetter) -> None:
                 pending.append(lambda: s.letters.__setitem__(letter.id, letter))

@@ -29,3 +29,21 @@ class EffectGuard:
         if claimed:
             action()
         return claimed
+
+    def attempt(self, effect_key: str, action: Callable[[], None]) -> bool:
+        """Like ``once``, but an action that raises gives its claim back, so the job's next
+        attempt tries the effect again. One that succeeded, or whose worker died while it
+        ran, is never tried again (at most once)."""
+        with self._units.open() as uow:
+            claimed = uow.effects.claim(self._job_id, effect_key, self._clock.now())
+            uow.commit()
+        if not claimed:
+            return False
+        try:
+            action()
+        except BaseException:
+            with self._units.open() as uow:
+                uow.effects.release(self._job_id, effect_key)
+                uow.commit()
+            raise
+        return True

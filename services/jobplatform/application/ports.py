@@ -9,6 +9,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from jobplatform.application.audit import AuditLog
+from jobplatform.application.imports import Contacts, ImportProgressLog
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -18,6 +20,7 @@ from jobplatform.application.records import (
     StallBounds,
     StalledJob,
 )
+from jobplatform.application.webhooks import WebhookAttempts, WebhookEndpoints
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
@@ -104,6 +107,10 @@ class EffectLedger(abc.ABC):
     def claim(self, job_id: uuid.UUID, effect_key: str, at: datetime) -> bool:
         """Record the effect; False if it was recorded before (so it must not run again)."""
 
+    @abc.abstractmethod
+    def release(self, job_id: uuid.UUID, effect_key: str) -> None:
+        """Forget a claim whose effect failed, so a later attempt may run it."""
+
 
 class DeadLetters(abc.ABC):
     @abc.abstractmethod
@@ -156,6 +163,11 @@ class UnitOfWork(Transaction):
     effects: EffectLedger
     dead_letters: DeadLetters
     attempts: AttemptLog
+    webhook_endpoints: WebhookEndpoints
+    webhook_attempts: WebhookAttempts
+    audit: AuditLog
+    contacts: Contacts
+    import_progress: ImportProgressLog
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
         """Store newly queued jobs, each with the outbox message that dispatches it. An

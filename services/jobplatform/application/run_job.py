@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -13,6 +13,7 @@ import structlog
 from jobplatform.application.effects import EffectGuard
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.registry import HANDLERS
+from jobplatform.application.job_services import JobServices
 from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
 from jobplatform.application.records import AttemptRecord, DeadLetter
 from jobplatform.application.tenant_units import TenantUnits
@@ -51,6 +52,7 @@ class JobRunner:
     # so it only runs out when the worker is gone.
     lease: timedelta = timedelta(seconds=30)
     rng: random.Random | None = None
+    services: JobServices = field(default_factory=JobServices)
 
     def run(self, job_id: uuid.UUID, ctx: TenantContext, owner: str) -> RunResult:
         """Run the job once, for the tenant of ``ctx`` only, in the worker ``owner``. Safe to
@@ -66,12 +68,14 @@ class JobRunner:
         started = self.clock.now()
         spec = job_type(job.type)
         run = JobRun(
-            context=ctx,
+            # The job's own id, even when the message carried none.
+            context=replace(ctx, job_id=job.id),
             attempt=job.attempts,
             effects=EffectGuard(job.id, units, self.clock),
             events=self.events,
             units=units,
             clock=self.clock,
+            services=self.services,
         )
         error: BaseException | None = None
         try:
@@ -105,6 +109,9 @@ class JobRunner:
             if spec.retry_policy.may_retry(job.retries_done):
                 job.status = JobStatus.RETRYING
                 delay = spec.retry_policy.delay(job.retries_done, self.rng)
+                if isinstance(error, RetryableError) and error.retry_after is not None:
+                    # The peer said when to come back (Retry-After): not before then.
+                    delay = max(delay, error.retry_after)
                 job.next_attempt_at = now + timedelta(seconds=delay)
             else:
                 job.status = JobStatus.DEAD

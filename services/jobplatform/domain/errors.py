@@ -8,6 +8,10 @@ class JobError(Exception):
 class RetryableError(JobError):
     """A temporary failure (network, an unavailable dependency): the job is retried with backoff."""
 
+    # Seconds the peer asked us to wait (an HTTP Retry-After): the next attempt waits at
+    # least this long, whatever the backoff says.
+    retry_after: float | None = None
+
 
 class NonRetryableError(JobError):
     """A failure that will not go away by retrying (bad data, a broken invariant): dead at once."""

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
 from redis import Redis
 from sqlalchemy import Engine
 
+from jobplatform.application.job_services import JobServices
 from jobplatform.application.key_cache import KeyCache
 from jobplatform.application.run_job import JobRunner
 from jobplatform.infrastructure.clock import SystemClock
@@ -20,11 +22,15 @@ from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.health import database_ready
 from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
 from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
+from jobplatform.infrastructure.secrets.file_secrets import FileSecretStore
 from jobplatform.infrastructure.settings import Settings
+from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
+from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
@@ -76,7 +82,35 @@ class Container:
             self.clock,
             RedisEventSink(self.events_redis),
             lease=self.lease,
+            services=self.job_services,
         )
+
+    @cached_property
+    def job_services(self) -> JobServices:
+        s = self.settings
+        secrets = FileSecretStore(Path(s.secrets_dir))
+        smtp = SmtpConfig(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.email_from,
+            timeout_seconds=s.smtp_timeout_seconds,
+            starttls=s.smtp_starttls,
+            username=s.smtp_username,
+            password_ref=s.smtp_password_ref,
+        )
+        return JobServices(
+            storage=self.storage,
+            secrets=secrets,
+            webhooks=HttpxWebhookSender(
+                s.webhook_connect_timeout_seconds, s.webhook_retry_after_max_seconds
+            ),
+            mailer=SmtpMailer(smtp, secrets),
+            import_chunk_rows=s.import_chunk_rows,
+        )
+
+    @cached_property
+    def storage(self) -> LocalFileStorage:
+        return LocalFileStorage(Path(self.settings.storage_root))
 
     @cached_property
     def queue_stats(self) -> RedisQueueStats:

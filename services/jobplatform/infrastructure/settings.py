@@ -66,6 +66,27 @@ class Settings(BaseSettings):
     # Where `jobplatform web` listens.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Tenant objects (uploads, reports): a directory shared by web and workers (a volume).
+    storage_root: str = "/var/lib/jobplatform/storage"
+    # Secrets jobs name by reference, one file per secret: <secrets_dir>/<tenant id>/<ref>
+    # (a mounted Kubernetes Secret). Read by the worker when a job needs one, never stored.
+    secrets_dir: str = "/var/run/secrets/jobplatform"
+    # Webhook delivery: the longest wait for a connection, and the cap on an honoured
+    # Retry-After (a longer one is cut to it).
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_after_max_seconds: float = Field(default=300.0, ge=0)
+    # Email dispatch: the platform's SMTP server. The password is named by reference, a file
+    # of the secrets directory (<secrets_dir>/platform/<ref>), read when a message is sent.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password_ref: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    email_from: str = "jobplatform@localhost"
+    # CSV import: the largest upload (413 beyond it) and the rows committed per transaction.
+    import_max_bytes: int = Field(default=104_857_600, gt=0)
+    import_chunk_rows: int = Field(default=1_000, gt=0, le=100_000)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobplatform.application.effects import EffectGuard
+from jobplatform.application.job_services import JobServices
 from jobplatform.application.ports import Clock, EventSink
 from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.tenant import TenantContext
@@ -19,3 +20,5 @@ class JobRun:
     # Units of work of the run's own tenant only: a handler has no cross-tenant path.
     units: TenantUnits
     clock: Clock
+    # Ports to the outside world (storage, secrets, webhooks, mail) this process wired.
+    services: JobServices = field(default_factory=JobServices)

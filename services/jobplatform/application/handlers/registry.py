@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from jobplatform.application.handlers.audit_record import handle_audit_record
+from jobplatform.application.handlers.csv_import import handle_csv_import
 from jobplatform.application.handlers.diagnostic import handle_diagnostic
+from jobplatform.application.handlers.email_send import handle_email_send
+from jobplatform.application.handlers.event_dispatch import handle_event_dispatch
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.noop import handle_noop
 from jobplatform.application.handlers.prune_idempotency_keys import (
     handle_prune_idempotency_keys,
 )
+from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
+from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.email_send import EMAIL_SEND
+from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 Handler = Callable[[Any, JobRun], None]
 
@@ -21,4 +31,9 @@ HANDLERS: Mapping[str, Handler] = {
     NOOP.name: handle_noop,
     DIAGNOSTIC.name: handle_diagnostic,
     PRUNE_IDEMPOTENCY_KEYS.name: handle_prune_idempotency_keys,
+    WEBHOOK_DELIVERY.name: handle_webhook_delivery,
+    EMAIL_SEND.name: handle_email_send,
+    AUDIT_RECORD.name: handle_audit_record,
+    EVENT_DISPATCH.name: handle_event_dispatch,
+    CSV_IMPORT.name: handle_csv_import,
 }

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
+from jobplatform.domain.job_types.email_send import EMAIL_SEND
+from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.spec import JobTypeSpec
+from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 
 class UnknownJobType(LookupError):
@@ -16,7 +21,19 @@ class UnknownJobType(LookupError):
 
 
 CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
-    {spec.name: spec for spec in (NOOP, DIAGNOSTIC, PRUNE_IDEMPOTENCY_KEYS)}
+    {
+        spec.name: spec
+        for spec in (
+            NOOP,
+            DIAGNOSTIC,
+            PRUNE_IDEMPOTENCY_KEYS,
+            WEBHOOK_DELIVERY,
+            EMAIL_SEND,
+            AUDIT_RECORD,
+            EVENT_DISPATCH,
+            CSV_IMPORT,
+        )
+    }
 )
 
 

@@ -212,6 +212,14 @@ class SqlEffectLedger(ports.EffectLedger):
         # RETURNING, not rowcount: the driver reports -1 for INSERT ... ON CONFLICT.
         return self._c.execute(stmt).first() is not None
 
+    def release(self, job_id: uuid.UUID, effect_key: str) -> None:
+        e = t.effect_ledger.c
+        self._c.execute(
+            delete(t.effect_ledger).where(
+                e.tenant_id == self._tenant, e.job_id == job_id, e.effect_key == effect_key
+            )
+        )
+
 
 class SqlDeadLetters(ports.DeadLetters):
     def __init__(self, conn: Connection, tenant: TenantId):

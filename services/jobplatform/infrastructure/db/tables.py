@@ -144,3 +144,65 @@ rejected_messages = Table(
     Column("headers", Json, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret_ref", String(128), nullable=False),
+    Column("timeout_seconds", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("endpoint", String(64), nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("error_class", String(200)),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("id", Uuid, primary_key=True),
+    Column("action", String(100), nullable=False),
+    Column("actor", String(200)),
+    Column("subject", String(200)),
+    Column("request_id", String(128)),
+    Column("data", Json, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_audit_events_tenant_occurred", "tenant_id", "occurred_at"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("external_id", String(100), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+import_progress = Table(
+    "import_progress",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id"), primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_changed", Integer, nullable=False),
+    Column("error_report", String(300)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -21,7 +21,13 @@ from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
+from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
+from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
 from jobplatform.infrastructure.db.recovery import SqlRecovery
+from jobplatform.infrastructure.db.webhook_repositories import (
+    SqlWebhookAttempts,
+    SqlWebhookEndpoints,
+)
 
 _SET_TENANT = text("SELECT set_config('jobplatform.tenant_id', :tenant, true)")
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
@@ -65,6 +71,11 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.effects = repo.SqlEffectLedger(self._conn, tenant)
         self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
         self.attempts = repo.SqlAttemptLog(self._conn, tenant)
+        self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
+        self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)
+        self.audit = SqlAuditLog(self._conn, tenant)
+        self.contacts = SqlContacts(self._conn, tenant)
+        self.import_progress = SqlImportProgress(self._conn, tenant)
         self._tenant = tenant
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:

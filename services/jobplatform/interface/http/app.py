@@ -6,11 +6,14 @@ from fastapi import FastAPI
 
 from jobplatform.infrastructure.container import Container
 from jobplatform.interface.http import (
+    routes_audit,
     routes_batch,
     routes_dead_letters,
     routes_health,
+    routes_imports,
     routes_jobs,
     routes_metrics,
+    routes_webhooks,
 )
 from jobplatform.interface.http.access_log import AccessLogMiddleware
 from jobplatform.interface.http.body_limit import BodyLimitMiddleware
@@ -32,11 +35,19 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_dead_letters.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
+    app.include_router(routes_webhooks.router)
+    app.include_router(routes_audit.router)
+    app.include_router(routes_imports.router)
     install_error_handlers(app)
     # Innermost first; the request id is outermost, so every response carries it, a 413 or
     # a 500 included.
     app.add_middleware(NulGuardMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=container.settings.max_body_bytes,
+        # Uploads have their own limit (the route answers 413 past it).
+        path_limits={"/v1/imports": container.settings.import_max_bytes},
+    )
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(request_id_middleware)

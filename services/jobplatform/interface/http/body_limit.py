@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,17 +16,22 @@ def _too_large(limit: int) -> str:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, path_limits: Mapping[str, int] | None = None
+    ):
         self.app = app
-        self.limit = max_body_bytes
+        self.default_limit = max_body_bytes
+        # Exact paths with a limit of their own (an upload route), instead of the default.
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope.get("path", ""), self.default_limit)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            response = problem(413, _too_large(self.limit), type_="body_too_large")
+        if declared.isdigit() and int(declared) > limit:
+            response = problem(413, _too_large(limit), type_="body_too_large")
             await response(scope, receive, send)
             return
         received = 0
@@ -34,9 +41,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     # Raised inside the route's body read: the HTTP error handler answers it.
-                    raise HTTPException(413, _too_large(self.limit))
+                    raise HTTPException(413, _too_large(limit))
             return message
 
         await self.app(scope, counted, send)

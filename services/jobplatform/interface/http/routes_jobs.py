@@ -8,13 +8,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
+from jobplatform.application.import_queries import find_import_progress
 from jobplatform.application.queries import get_job, list_jobs
 from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
 from jobplatform.interface.http.dependencies import Adapters, JsonBody, Tenant
 from jobplatform.interface.http.responses import error_responses
-from jobplatform.interface.http.schemas import JobAccepted, JobPage, JobView, SubmitJobBody
+from jobplatform.interface.http.schemas import (
+    ImportProgressView,
+    JobAccepted,
+    JobPage,
+    JobView,
+    SubmitJobBody,
+)
 from jobplatform.interface.http.views import CURSOR_FORMAT, decode_cursor, encode_cursor, job_view
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -60,7 +68,18 @@ def submit(
 @router.get("/{job_id}", response_model=JobView, responses=error_responses(404))
 def read(job_id: uuid.UUID, ctx: Tenant, c: Adapters) -> JobView:
     job, attempts = get_job(job_id, ctx, c.uow_factory)
-    return job_view(job, attempts)
+    view = job_view(job, attempts)
+    if job.type == CSV_IMPORT.name:
+        progress = find_import_progress(job_id, ctx, c.uow_factory)
+        if progress is not None:
+            view.progress = ImportProgressView(
+                rows_total=progress.rows_total,
+                rows_done=progress.rows_done,
+                rows_rejected=progress.rows_rejected,
+                rows_changed=progress.rows_changed,
+                error_report=progress.error_report is not None,
+            )
+    return view
 
 
 @router.get("", response_model=JobPage, responses=error_responses())

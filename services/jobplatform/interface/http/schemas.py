@@ -54,6 +54,15 @@ class AttemptView(BaseModel):
     retry_delay: float | None
 
 
+class ImportProgressView(BaseModel):
+    rows_total: int
+    rows_done: int
+    rows_rejected: int
+    rows_changed: int
+    # GET /v1/imports/{id}/errors serves it when set.
+    error_report: bool
+
+
 class JobView(BaseModel):
     id: uuid.UUID
     type: str
@@ -68,6 +77,8 @@ class JobView(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     attempt_history: list[AttemptView] = Field(default_factory=list)
+    # A CSV import's rows done of total (only for csv.import jobs, once counted).
+    progress: ImportProgressView | None = None
 
 
 class JobPage(BaseModel):

@@ -1,0 +1,46 @@
+"""The outside world a job handler may use, each behind its port. A process wires only the
+ones it has; a handler whose port is missing fails as a configuration error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobplatform.application.mail import Mailer
+from jobplatform.application.secrets import SecretStore
+from jobplatform.application.storage import Storage
+from jobplatform.application.webhooks import WebhookSender
+from jobplatform.domain.errors import NonRetryableError
+
+
+class ServiceNotConfigured(NonRetryableError):
+    """This process has no adapter for a port the job needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobServices:
+    storage: Storage | None = None
+    secrets: SecretStore | None = None
+    webhooks: WebhookSender | None = None
+    mailer: Mailer | None = None
+    # Rows per transaction of a CSV import.
+    import_chunk_rows: int = 1000
+
+    def require_secrets(self) -> SecretStore:
+        if self.secrets is None:
+            raise ServiceNotConfigured("secrets")
+        return self.secrets
+
+    def require_webhooks(self) -> WebhookSender:
+        if self.webhooks is None:
+            raise ServiceNotConfigured("webhooks")
+        return self.webhooks
+
+    def require_mailer(self) -> Mailer:
+        if self.mailer is None:
+            raise ServiceNotConfigured("mailer")
+        return self.mailer
+
+    def require_storage(self) -> Storage:
+        if self.storage is None:
+            raise ServiceNotConfigured("storage")
+        return self.storage

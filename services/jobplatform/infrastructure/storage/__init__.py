@@ -1,0 +1,1 @@
+"""Storage adapters: the local filesystem (a volume in Kubernetes)."""

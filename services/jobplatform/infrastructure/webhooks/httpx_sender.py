@@ -1,0 +1,64 @@
+"""POST a signed webhook with httpx: one request per attempt, never a redirect followed.
+
+A network error or a timeout is an answer without a status (the error's class name only:
+an exception's text can quote the URL, and the headers it quotes carry the signature)."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+from jobplatform.application.webhooks import WebhookSender
+from jobplatform.domain.webhooks import WebhookAnswer
+
+
+class HttpxWebhookSender(WebhookSender):
+    def __init__(self, connect_timeout: float, retry_after_max: float):
+        self._connect_timeout = connect_timeout
+        self._retry_after_max = retry_after_max
+
+    def post(
+        self, url: str, headers: dict[str, str], body: bytes, timeout_seconds: float
+    ) -> WebhookAnswer:
+        timeout = httpx.Timeout(
+            timeout_seconds, connect=min(self._connect_timeout, timeout_seconds)
+        )
+        started = time.monotonic()
+        try:
+            # A client per attempt: nothing of one tenant's connection serves another's.
+            with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+                response = client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return WebhookAnswer(
+                status=None, latency_ms=_ms_since(started), error_class=type(exc).__name__
+            )
+        return WebhookAnswer(
+            status=response.status_code,
+            latency_ms=_ms_since(started),
+            retry_after=self._retry_after(response.headers.get("Retry-After")),
+        )
+
+    def _retry_after(self, value: str | None) -> float | None:
+        """Seconds from a Retry-After of delta-seconds or an HTTP date, capped."""
+        if not value:
+            return None
+        value = value.strip()
+        seconds: float | None
+        if value.isdigit():
+            seconds = float(value)
+        else:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = max(0.0, (when - datetime.now(UTC)).total_seconds())
+        return min(seconds, self._retry_after_max)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 3)
