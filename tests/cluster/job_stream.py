@@ -5,6 +5,7 @@ its guarded effect happened (the same counts as tests/integration/recovery/test_
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import uuid
 from collections import Counter
@@ -15,18 +16,24 @@ from cluster.chart_release import Installed
 from devstack.wait import wait_for
 
 # Each round trip submits a batch from inside the web pod: `python3 -c IN_POD_SUBMIT url key
-# bodies` prints [[job_id, type], ...]; any answer but 202 fails the command.
+# items` (items: [[idempotency key, body], ...]) prints {"accepted": [[key, job_id], ...],
+# "refused": [[key, status or error], ...]}.
 IN_POD_SUBMIT = """
-import json, sys, urllib.request
-url, key, bodies = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-accepted = []
-for body in bodies:
+import json, sys, urllib.error, urllib.request
+url, api_key, items = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+accepted, refused = [], []
+for key, body in items:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 202, resp.status
-        accepted.append([json.loads(resp.read())["job_id"], body["type"]])
-print(json.dumps(accepted))
+        "Authorization": "Bearer " + api_key, "Content-Type": "application/json",
+        "Idempotency-Key": key})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            accepted.append([key, json.loads(resp.read())["job_id"]])
+    except urllib.error.HTTPError as exc:
+        refused.append([key, exc.code])
+    except OSError as exc:
+        refused.append([key, type(exc).__name__])
+print(json.dumps({"accepted": accepted, "refused": refused}))
 """
 # Noop jobs go to the default pool; diagnostic jobs to the heavy pool, each emitting one event
 # through the effect ledger and running long enough to be caught mid-way by a stopping worker.
@@ -36,27 +43,49 @@ BATCH: list[dict[str, Any]] = [
     {"type": "noop", "payload": {}},
     {"type": "diagnostic", "payload": {"sleep_seconds": 0.5, "emit_event": True}},
 ]
+# Consecutive round trips that may fail (kubectl exec on a loaded machine) before the stream
+# gives up.
+MAX_FAILED_ROUND_TRIPS = 30
 
 
 class JobStream(threading.Thread):
-    """Submits batches back to back until stopped; remembers every accepted job."""
+    """Submits batches back to back until stopped, like a careful client: a job that was not
+    accepted (an error status, a timeout, a failed exec) is sent again under the same
+    Idempotency-Key, so it is accepted once. Remembers every accepted job and each refusal."""
 
     def __init__(self, release: Installed):
         super().__init__(name="job-stream", daemon=True)
         self.release = release
         self.accepted: dict[str, str] = {}  # job id -> job type
+        self.refusals: Counter[str] = Counter()  # status code or error -> count
         self.error: BaseException | None = None
         self._stopping = threading.Event()
 
     def run(self) -> None:
         url = f"http://{self.release.name('web')}:8000/v1/jobs"
+        pending: dict[str, dict[str, Any]] = {}  # idempotency key -> body
+        failed_in_a_row = 0
         try:
-            while not self._stopping.is_set():
-                out = self.release.exec_web(
-                    "python3", "-c", IN_POD_SUBMIT, url, self.release.api_key, json.dumps(BATCH)
-                )
-                for job_id, job_type in json.loads(out.strip().splitlines()[-1]):
-                    self.accepted[job_id] = job_type
+            while not self._stopping.is_set() or pending:
+                if not pending:
+                    pending = {uuid.uuid4().hex: body for body in BATCH}
+                items = json.dumps(list(pending.items()))
+                try:
+                    out = self.release.exec_web(
+                        "python3", "-c", IN_POD_SUBMIT, url, self.release.api_key, items
+                    )
+                except subprocess.CalledProcessError as exc:
+                    self.refusals[f"exec: {exc.stderr.strip()[-200:]}"] += 1
+                    failed_in_a_row += 1
+                    assert failed_in_a_row < MAX_FAILED_ROUND_TRIPS, dict(self.refusals)
+                    self._stopping.wait(2)  # a client's back-off before sending again
+                    continue
+                failed_in_a_row = 0
+                answer = json.loads(out.strip().splitlines()[-1])
+                for key, job_id in answer["accepted"]:
+                    self.accepted[job_id] = pending.pop(key)["type"]
+                for _, reason in answer["refused"]:
+                    self.refusals[str(reason)] += 1
         except BaseException as exc:  # reported by the test, never swallowed
             self.error = exc
 
@@ -72,7 +101,7 @@ class JobStream(threading.Thread):
 
     def stop(self) -> dict[str, str]:
         self._stopping.set()
-        self.join(timeout=120)
+        self.join(timeout=300)
         assert self.error is None, self.error
         return dict(self.accepted)
 

@@ -37,13 +37,15 @@ class Rolled:
     after: int  # ... after helm returned
     running_at_start: int  # jobs running when the change started
     helm_seconds: float
+    refusals: dict[str, int]  # submissions sent again, by status or error
     outcome: Outcome
 
     def report(self) -> str:
         return (
             f"{self.change}: jobs submitted {self.before} before, {self.during} during "
             f"({self.helm_seconds:.0f} s of helm), {self.after} after; "
-            f"{self.running_at_start} running when it started; {self.outcome.summary()}"
+            f"{self.running_at_start} running when it started; submissions sent again "
+            f"{self.refusals or 'none'}; {self.outcome.summary()}"
         )
 
 
@@ -89,7 +91,14 @@ def roll_while_jobs_flow(release: Installed, change: str, run_helm: Callable[[],
     accepted = stream.stop()
     after = len(accepted) - before - during
     return Rolled(
-        change, before, during, after, running_at_start, helm_seconds, outcome(release, accepted)
+        change,
+        before,
+        during,
+        after,
+        running_at_start,
+        helm_seconds,
+        dict(stream.refusals),
+        outcome(release, accepted),
     )
 
 
@@ -111,6 +120,8 @@ def _assert_nothing_lost_or_repeated(rolled: Rolled) -> None:
     assert result.attempts == {1: result.accepted}, rolled.report()
     assert result.doubled == [] and result.missing == [], rolled.report()
     assert result.ledger_rows_off == []
+    # The web pods do not roll: no submission may have been refused by the API itself.
+    assert not [r for r in rolled.refusals if r.isdigit()], rolled.report()
 
 
 @pytest.fixture(scope="module")
