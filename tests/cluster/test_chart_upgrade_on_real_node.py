@@ -104,10 +104,13 @@ def roll_while_jobs_flow(release: Installed, change: str, run_helm: Callable[[],
 
 def _report(request: pytest.FixtureRequest, rolled: Rolled) -> None:
     line = rolled.report()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
     print(line)
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        # The figures are the point of the run: shown even when the test passes.
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
 
 def _assert_nothing_lost_or_repeated(rolled: Rolled) -> None:
