@@ -13,13 +13,16 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
+from cluster.chart_release import Installed, installed_chart
 from cluster.harness.controlplane import ControlPlane, provide_binaries
 from cluster.harness.node_support import REQUIRE_ENV, real_node_required
 from cluster.harness.real_node import RealNode
+from cluster.k8s_helpers import AdminCluster
 from cluster.real_node_workloads import IMAGES
 from support.k8s_option import LOCAL_CLUSTER_KUBECONFIG
 
@@ -101,3 +104,17 @@ def real_node_images(real_node: RealNode, control_plane: ControlPlane) -> dict[s
     missing = [ref for ref in IMAGES.values() if ref not in loaded]
     assert not missing, f"images not in the node after loading: {missing}"
     return dict(IMAGES)
+
+
+@pytest.fixture(scope="session")
+def installed(
+    control_plane: ControlPlane | None,
+    real_node_images: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Installed]:
+    """The chart installed once on the real node for the install, upgrade and rollback tests:
+    an install takes minutes on two cores."""
+    assert control_plane is not None
+    cluster = cast(AClusterManager, AdminCluster(control_plane.admin_kubeconfig))
+    with installed_chart(cluster, tmp_path_factory.mktemp("chart")) as release:
+        yield release

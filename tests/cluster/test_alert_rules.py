@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from celery_autoscaler.policy.decision import ALERT_TYPES
+
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "charts" / "jobplatform" / "files" / "alerts.yaml"
 UNIT_TESTS = Path(__file__).parent / "alert_rules" / "alerts_test.yaml"
@@ -33,7 +35,15 @@ def test_every_alert_is_unit_tested_and_has_a_runbook(k8s_bin: Path) -> None:
     assert {r["alert"] for r in rules} == tested
     for rule in rules:
         runbook = rule["annotations"]["runbook_url"].removeprefix("RUNBOOK_BASE_URL/")
-        assert (ROOT / "docs" / "runbooks" / runbook).is_file(), rule["alert"]
+        page = ROOT / "docs" / "runbooks" / runbook
+        assert page.is_file(), rule["alert"]
+        # The page an on-call lands on says which alert brought them there.
+        assert f"`{rule['alert']}`" in page.read_text(), (rule["alert"], runbook)
+
+
+def test_every_operator_alert_type_has_a_runbook() -> None:
+    for alert_type in ALERT_TYPES:
+        assert (ROOT / "docs" / "runbooks" / f"{alert_type}.md").is_file(), alert_type
 
 
 def test_promtool_unit_tests_pass(k8s_bin: Path) -> None:

@@ -41,8 +41,10 @@ def celery_config(s: Settings) -> dict[str, Any]:
             "socket_timeout": 10,
         },
         "broker_connection_retry_on_startup": True,
-        # SIGTERM (remapped to SIGQUIT in the container) first waits this long for running
-        # tasks, then requeues whatever is left: a scale-in does not kill a job mid-way.
+        # A cold stop (SIGQUIT) first waits this long for running tasks, then requeues what is
+        # left. SIGTERM stays Celery's warm shutdown (running tasks finish, unstarted messages go
+        # back): the soft shutdown sleeps its whole timeout even when tasks end sooner, which
+        # would hold every pod of a rollout that long (docs/upgrade.md).
         "worker_soft_shutdown_timeout": s.soft_shutdown_timeout_seconds,
         "worker_enable_soft_shutdown_on_idle": True,
         "task_queues": [KombuQueue(q.value, routing_key=q.value) for q in Queue],  # type: ignore[no-untyped-call]
