@@ -25,14 +25,18 @@ from support.tenants import make_tenant
 POLL = 0.05  # the relay's wake-up interval: many wake-ups within the observed window
 
 
-def _activity(database_url: str, name: str) -> dict[int, datetime]:
-    """Each backend of ``name``: when it last changed state (it does on every query)."""
+def _activity(database_url: str, name: str, idle_only: bool = False) -> dict[int, datetime]:
+    """Each backend of ``name``: when it last changed state (it does on every query). With
+    ``idle_only``, nothing unless every one of them is idle (none in a query or transaction)."""
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid, state_change FROM pg_stat_activity WHERE application_name = %s", (name,)
+            "SELECT pid, state_change, state FROM pg_stat_activity WHERE application_name = %s",
+            (name,),
         ).fetchall()
-    return {pid: changed for pid, changed in rows}
+    if idle_only and any(state != "idle" for _, _, state in rows):
+        return {}
+    return {pid: changed for pid, changed, _ in rows}
 
 
 @pytest.fixture
@@ -59,9 +63,10 @@ def test_idle_relay_sends_no_query_until_a_commit_notifies_it(
     relay: tuple[Container, str], database_url: str, redis_server: RedisServer
 ) -> None:
     c, name = relay
-    # Started: the listener and the first pass's connection.
+    # Started: the listener and the first pass's connection, both done with their work.
     before = wait_for(
-        lambda: (a := _activity(database_url, name)) and len(a) >= 2 and a, what="the relay"
+        lambda: (a := _activity(database_url, name, idle_only=True)) and len(a) >= 2 and a,
+        what="the relay's first pass",
     )
     # Many poll intervals go by; each would have been a query before.
     client = Redis.from_url(redis_server.url)
