@@ -60,3 +60,26 @@ def test_a_batch_the_broker_refuses_is_reported_not_taken(database_url: str) -> 
     finally:
         c.close()
     assert sent.taken == 0 and sent.error is not None
+
+
+def test_a_batch_redis_refuses_once_sent_is_a_reported_failure_then_heals(
+    database_url: str,
+) -> None:
+    broker = RedisServer().start()
+    admin = redis.Redis.from_url(broker.url)
+    c = bootstrap(Settings(database_url=database_url, redis_url=broker.url))
+    publisher = CeleryPublisher(c.celery)
+    try:
+        assert publisher.publish_batch(_messages("refused", 2)).taken == 2
+        # Out of memory: the connection is fine, the pipeline is sent, every LPUSH refused.
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)
+        refused = publisher.publish_batch(_messages("refused", 2))
+        admin.config_set("maxmemory", 0)
+        healed = publisher.publish_batch(_messages("refused", 2))
+    finally:
+        c.close()
+        admin.close()
+        broker.close()
+    assert refused.taken == 0 and refused.error is not None
+    assert (healed.taken, healed.error) == (2, None)

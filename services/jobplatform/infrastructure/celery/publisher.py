@@ -14,6 +14,9 @@ from jobplatform.application.records import OutboxMessage
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
 
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.RedisError, OSError)
+# A pipeline that failed once it was sent (a connection Redis dropped): kombu cannot say which
+# of its messages went through.
+BATCH_ERRORS = (*BROKER_ERRORS, kombu.exceptions.BatchPublishError)
 
 
 class CeleryPublisher(Publisher):
@@ -39,7 +42,7 @@ class CeleryPublisher(Publisher):
             ):
                 for message in messages:
                     self._send(message, producer)
-        except BROKER_ERRORS as exc:
+        except BATCH_ERRORS as exc:
             error = PublishError(str(messages[0].job_id))
             error.__cause__ = exc
             return PublishedBatch(0, error)
