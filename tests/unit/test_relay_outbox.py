@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jobplatform.application.ports import PublishedBatch, PublishError
 from jobplatform.application.records import OutboxMessage
 from jobplatform.application.relay_outbox import RelayPass, relay_once
 from jobplatform.domain.tenant import TenantId
@@ -90,3 +92,34 @@ def test_a_publish_error_is_the_only_failure_it_absorbs() -> None:
         relay_once(factory, Broken(), FakeClock())
     assert factory.uow.commits == 0 and factory.uow.rollbacks == 1
     assert outbox.published_at == {}
+
+
+class AllOrNoneBroker(FakeBroker):
+    """A broker that takes a batch in one go: on a failure, some of it may have been taken,
+    so it reports none (as the Redis pipeline does)."""
+
+    def publish_batch(self, messages: Sequence[OutboxMessage]) -> PublishedBatch:
+        if self.down_after is not None and self.down_after < len(messages):
+            self.received.extend(messages[: self.down_after])  # taken before the failure
+            self.down_after = 0
+            return PublishedBatch(0, PublishError(str(messages[0].job_id)))
+        self.received.extend(messages)
+        return PublishedBatch(len(messages), None)
+
+
+def test_a_failed_batch_is_published_again_whole_and_no_more_than_it() -> None:
+    outbox, broker, clock = FakeOutbox(rows(5)), AllOrNoneBroker(), FakeClock()
+    factory = FakeSystemUowFactory(outbox)
+    broker.down_after = 2
+
+    first = relay_once(factory, broker, clock, batch_size=3)
+    assert first == RelayPass(published=0, broker_down=True)
+    assert outbox.published_at == {}  # nothing marked: the batch waits for the next pass
+
+    broker.down_after = None
+    while relay_once(factory, broker, clock, batch_size=3).published:
+        pass
+    assert set(outbox.published_at) == {1, 2, 3, 4, 5}
+    ids = [m.id for m in broker.received]
+    twice = {i for i in ids if ids.count(i) > 1}
+    assert twice == {1, 2}  # only what the failed batch got through, again

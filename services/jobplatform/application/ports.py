@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -253,6 +254,24 @@ class Publisher(abc.ABC):
     @abc.abstractmethod
     def publish(self, message: OutboxMessage) -> None:
         """Hand the message to the broker; raise PublishError when it cannot."""
+
+    def publish_batch(self, messages: Sequence[OutboxMessage]) -> PublishedBatch:
+        """Hand the messages to the broker in order: how many of the first ones it surely
+        took (all of them unless it failed) and the failure. One at a time here; an adapter
+        that sends them together (one round trip) overrides this, and then reports none taken
+        on a failure, even if the broker took some of them."""
+        for taken, message in enumerate(messages):
+            try:
+                self.publish(message)
+            except PublishError as exc:
+                return PublishedBatch(taken, exc)
+        return PublishedBatch(len(messages), None)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedBatch:
+    taken: int
+    error: PublishError | None
 
 
 class BrokerMarker(abc.ABC):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from jobplatform.application.ports import Clock, Publisher, PublishError, UnitOfWorkFactory
+from jobplatform.application.ports import Clock, PublishedBatch, Publisher, UnitOfWorkFactory
 
 log = structlog.get_logger("jobplatform.relay")
 
@@ -20,32 +20,28 @@ class RelayPass:
 def relay_once(
     uow_factory: UnitOfWorkFactory, publisher: Publisher, clock: Clock, batch_size: int = 200
 ) -> RelayPass:
-    """Publish up to ``batch_size`` rows, oldest first; stop at the first broker error.
+    """Publish up to ``batch_size`` rows, oldest first, as one batch; mark what the broker took.
 
-    Rows are locked with SKIP LOCKED so several relays can run side by side. A row published
-    but not yet marked (a crash in between) is published again later: workers are idempotent.
+    Rows are locked with SKIP LOCKED so several relays can run side by side. The marks commit
+    after the batch went out: a crash in between leaves the whole batch unmarked, and the next
+    pass publishes it again (at most one batch twice per crash; workers drop a delivery of a
+    job that already started or finished).
     """
     with uow_factory.system() as uow:
         batch = uow.outbox.claim_unpublished(batch_size)
-        done: list[int] = []
-        broker_down = False
-        for message in batch:
-            try:
-                publisher.publish(message)
-            except PublishError as exc:
-                broker_down = True
-                log.warning(
-                    "outbox_publish_failed",
-                    job_id=str(message.job_id),
-                    tenant_id=str(message.tenant_id),
-                    request_id=message.request_id,
-                    error_class=type(exc.__cause__ or exc).__name__,
-                    pending=len(batch) - len(done),
-                )
-                break
-            if message.id is not None:  # rows read from the outbox always have one
-                done.append(message.id)
+        sent = publisher.publish_batch(batch) if batch else PublishedBatch(0, None)
+        if sent.error is not None:
+            first = batch[sent.taken]
+            log.warning(
+                "outbox_publish_failed",
+                job_id=str(first.job_id),
+                tenant_id=str(first.tenant_id),
+                request_id=first.request_id,
+                error_class=type(sent.error.__cause__ or sent.error).__name__,
+                pending=len(batch) - sent.taken,
+            )
+        done = [m.id for m in batch[: sent.taken] if m.id is not None]
         if done:
             uow.outbox.mark_published(done, clock.now())
         uow.commit()
-    return RelayPass(published=len(done), broker_down=broker_down)
+    return RelayPass(published=len(done), broker_down=sent.error is not None)

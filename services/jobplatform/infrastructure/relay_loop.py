@@ -1,4 +1,9 @@
-"""The outbox relay process: wakes on Postgres NOTIFY (or its poll interval), publishes.
+"""The outbox relay process: wakes on Postgres NOTIFY, publishes.
+
+Idle, it sends no query: every insert into the outbox notifies the channel in its own
+transaction, and a pass runs on start and after every (re)connection of the listener, which
+covers the commits made while it was not listening. The listener's connection has TCP
+keepalives, so a peer that vanished without closing it is noticed (and reconnected) too.
 
 It outlives a Postgres restart (reconnects with backoff, LISTEN included) and a broker outage
 (rows stay in the outbox until the broker is back).
@@ -34,7 +39,15 @@ Listener = psycopg.Connection[tuple[object, ...]]
 
 def _listen_connection(engine: Engine) -> Listener:
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+    conn = psycopg.connect(
+        url,
+        autocommit=True,
+        connect_timeout=5,
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
+    )
     conn.execute(f"LISTEN {CHANNEL}")
     return conn
 
@@ -74,14 +87,24 @@ def run_relay(c: Container, app: Celery, stop: threading.Event | None = None) ->
             broker.recovered()
             if result.published:
                 continue  # there may be more right behind this batch
-            # Nothing left: sleep until a commit notifies us, or the poll interval passes.
-            # Notifications that pile up meanwhile only cause cheap empty passes.
+            # Nothing left: sleep until a commit notifies us. The poll interval only bounds
+            # how long a stop request waits; a wake-up without a notification sends nothing.
             try:
-                for _ in listener.notifies(timeout=poll, stop_after=1):
-                    pass
+                _wait_for_notification(listener, poll, stop)
             except psycopg.Error:
                 _close(listener)
                 listener = None  # the next pass reconnects (and backs off if it must)
     finally:
         _close(listener)
         log.info("relay_stopped")
+
+
+def _wait_for_notification(listener: Listener, poll: float, stop: threading.Event) -> None:
+    """Return once a notification arrived (or a stop was requested). Notifications that piled
+    up while a pass ran are drained with it, so a burst of commits costs one pass more, not
+    one per commit."""
+    while not stop.is_set():
+        if any(True for _ in listener.notifies(timeout=poll, stop_after=1)):
+            for _ in listener.notifies(timeout=0):
+                pass
+            return
