@@ -68,7 +68,7 @@ class Loop:
         result = subprocess.run(
             self.args(command, namespace, *extra),
             cwd=ROOT,
-            env=skaffold_env(self.bin_dir),
+            env=skaffold_env(self.bin_dir, namespace),
             capture_output=True,
             text=True,
         )
@@ -151,7 +151,10 @@ def test_skaffold_run_builds_both_images_and_installs_the_chart(loop: Loop) -> N
         )
     finally:
         subprocess.run(
-            loop.args("delete", ns), cwd=ROOT, env=skaffold_env(loop.bin_dir), capture_output=True
+            loop.args("delete", ns),
+            cwd=ROOT,
+            env=skaffold_env(loop.bin_dir, ns),
+            capture_output=True,
         )
         kubectl(loop.cluster, "delete", "namespace", ns, "--wait=false")
 
@@ -179,7 +182,7 @@ def test_skaffold_dev_syncs_an_edited_file_into_web_without_a_rebuild(
         dev = subprocess.Popen(
             loop.args("dev", ns, "--port-forward=user"),
             cwd=ROOT,
-            env=skaffold_env(loop.bin_dir),
+            env=skaffold_env(loop.bin_dir, ns),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             namespace=args.namespace,
             extra=("--port-forward=user", *args.skaffold),
         )
-        dev = subprocess.Popen(command, cwd=ROOT, env=skaffold_env(bin_dir))
+        dev = subprocess.Popen(command, cwd=ROOT, env=skaffold_env(bin_dir, args.namespace))
         try:
             return dev.wait()
         except KeyboardInterrupt:

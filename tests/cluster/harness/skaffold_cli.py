@@ -23,10 +23,12 @@ kubeContexts: []
 """
 
 
-def skaffold_env(bin_dir: Path) -> dict[str, str]:
+def skaffold_env(bin_dir: Path, namespace: str = NAMESPACE) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(bin_dir / "helm3"), str(bin_dir), env.get("PATH", "")])
     env["SKAFFOLD_UPDATE_CHECK"] = "false"
+    # skaffold reads it as --namespace, and skaffold.yaml's port-forward names it.
+    env["SKAFFOLD_NAMESPACE"] = namespace
     return env
 
 
