@@ -8,7 +8,7 @@ STATE ?= .state
 CLUSTER_DIR ?= /tmp/jobplatform-cluster
 
 .PHONY: help install demo demo-autoscaling test test-unit test-integration test-cluster lint bench \
-        cluster-binaries manifests cluster-up cluster-down cluster-load-images images images-base clean
+        cluster-binaries manifests cluster-up cluster-down cluster-load-images images images-base clean dev
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ cluster-up: $(VENV_STAMP) ## start a local control plane, kwok nodes and (where 
 
 cluster-down: $(VENV_STAMP) ## stop the local cluster and put the machine back as it was found
 	$(PY) tests/cluster/harness/controlplane.py down --state-dir $(CLUSTER_DIR)
+
+dev: $(VENV_STAMP) ## skaffold dev on the local cluster (started if needed): edited Python reaches web at once; see docs/dev-loop.md
+	$(PY) tests/cluster/harness/dev_loop.py --cluster-dir $(CLUSTER_DIR) $(if $(SKAFFOLD_ARGS),-- $(SKAFFOLD_ARGS))
 
 cluster-load-images: $(VENV_STAMP) ## load the images `make images` built into the cluster's real node
 	$(PY) tests/cluster/harness/controlplane.py load-images --state-dir $(CLUSTER_DIR)

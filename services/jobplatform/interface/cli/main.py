@@ -58,15 +58,37 @@ def cmd_web(args: argparse.Namespace) -> int:
     # so a pre-ping round trip per request buys nothing.
     if "db_pre_ping" not in _settings().model_fields_set:
         use_settings(_settings().model_copy(update={"db_pre_ping": False}))
+    host, port = args.host or _settings().host, args.port or _settings().port
+    if args.reload_dir:
+        # Development only (the chart's web.devReload, which `skaffold dev` syncs edited files
+        # into): uvicorn restarts its serving process when a .py file under the directory
+        # changes. It needs the app as an import string, built anew in each serving process.
+        uvicorn.run(
+            "jobplatform.interface.cli.main:reloaded_web_app",
+            factory=True,
+            reload=True,
+            reload_dirs=[args.reload_dir],
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
     uvicorn.run(
-        create_app(_bootstrap()),
-        host=args.host or _settings().host,
-        port=args.port or _settings().port,
-        log_config=None,
-        access_log=False,
-        workers=1,
+        create_app(_bootstrap()), host=host, port=port, log_config=None, access_log=False, workers=1
     )
     return 0
+
+
+def reloaded_web_app() -> object:
+    """The HTTP API in a serving process uvicorn's reloader started: a fresh interpreter, so
+    the settings and logging `main` set up are made again here."""
+    from jobplatform.infrastructure.settings import load_settings, use_settings
+    from jobplatform.interface.http.app import create_app
+
+    use_settings(load_settings(process="web"))
+    _logging("web")
+    return create_app(_bootstrap())
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -189,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="run the HTTP API")
     web.add_argument("--host", default=None, help="default: JOBPLATFORM_HOST (127.0.0.1)")
     web.add_argument("--port", type=int, default=None, help="default: JOBPLATFORM_PORT (8000)")
+    web.add_argument(
+        "--reload-dir",
+        default=None,
+        help="development only: restart the server when a .py file under this directory changes",
+    )
     web.set_defaults(func=cmd_web)
     worker = sub.add_parser("worker", help="run a Celery worker for some queues")
     worker.add_argument("--queues", default="default", help="comma-separated queue names")
