@@ -49,8 +49,9 @@ lint: $(VENV_STAMP) ## ruff, mypy and the import-linter layer contracts
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
-bench: $(VENV_STAMP) ## benchmarks against bare Celery and KEDA; writes docs/benchmarks.md, docs/benchmarks/
+bench: $(VENV_STAMP) ## benchmarks against bare Celery, KEDA and Postgres COPY; writes docs/benchmarks.md, docs/benchmarks/
 	$(PY) tests/bench/run.py --report docs/benchmarks.md
+	$(PY) tests/bench/csv_import.py --report docs/benchmarks.md --rows 1000000
 	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md --seed 7 --more-seeds 11 --more-seeds 23
 	$(PY) tests/bench/operator_scale.py --report docs/benchmarks/operator.md --pools 100 --seconds 60
 
