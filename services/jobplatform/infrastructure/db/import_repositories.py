@@ -6,13 +6,30 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from jobplatform.application.imports import Contacts, ImportProgress, ImportProgressLog
 from jobplatform.domain.csv_import import ContactRecord
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import tables as t
+
+# One fixed statement for every chunk: the rows travel as three arrays, so Postgres plans it
+# once per connection instead of parsing a fresh thousand-row VALUES list for each chunk (that
+# parse was most of an import's CPU). A row that is already the same is left alone, so an
+# import run twice changes nothing; RETURNING counts the rows that changed.
+_UPSERT = text(
+    """
+    INSERT INTO contacts (tenant_id, external_id, email, name, updated_at)
+    SELECT CAST(:tenant AS uuid), r.external_id, r.email, r.name, :at
+    FROM unnest(CAST(:ids AS text[]), CAST(:emails AS text[]), CAST(:names AS text[]))
+        AS r(external_id, email, name)
+    ON CONFLICT (tenant_id, external_id) DO UPDATE
+        SET email = excluded.email, name = excluded.name, updated_at = excluded.updated_at
+        WHERE (contacts.email, contacts.name) IS DISTINCT FROM (excluded.email, excluded.name)
+    RETURNING external_id
+    """
+)
 
 
 class SqlContacts(Contacts):
@@ -21,31 +38,17 @@ class SqlContacts(Contacts):
 
     def upsert(self, records: Sequence[ContactRecord], at: datetime) -> int:
         # The last row of an id wins within a chunk (one statement cannot touch a row twice).
-        latest = {r.external_id: r for r in records}
+        latest = list({r.external_id: r for r in records}.values())
         if not latest:
             return 0
-        insert = pg_insert(t.contacts).values(
-            [
-                {
-                    "tenant_id": self._tenant,
-                    "external_id": r.external_id,
-                    "email": r.email,
-                    "name": r.name,
-                    "updated_at": at,
-                }
-                for r in latest.values()
-            ]
-        )
-        c = t.contacts.c
-        # A row that is already the same is left alone: an import run twice changes nothing.
-        stmt = insert.on_conflict_do_update(
-            index_elements=["tenant_id", "external_id"],
-            set_={"email": insert.excluded.email, "name": insert.excluded.name, "updated_at": at},
-            where=tuple_(c.email, c.name).is_distinct_from(
-                tuple_(insert.excluded.email, insert.excluded.name)
-            ),
-        ).returning(c.external_id)
-        return len(self._c.execute(stmt).all())
+        params = {
+            "tenant": str(self._tenant),
+            "at": at,
+            "ids": [r.external_id for r in latest],
+            "emails": [r.email for r in latest],
+            "names": [r.name for r in latest],
+        }
+        return len(self._c.execute(_UPSERT, params).all())
 
 
 class SqlImportProgress(ImportProgressLog):
