@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
-from devstack.local_servers import RedisServer
+from devstack.local_servers import PostgresServer, RedisServer
 from devstack.processes import PlatformEnv, start_relay, start_web, start_worker
 from devstack.wait import wait_for
+from jobplatform.infrastructure.container import Container
+from jobplatform.infrastructure.db.migrate import upgrade
+from jobplatform.infrastructure.settings import Settings
 from support.as_tenant import count_rows
 from support.jobs import submit, wait_status
-from support.tenants import TenantFixture
+from support.tenants import make_tenant
 
 
 def test_jobs_accepted_while_redis_is_down_run_after_it_returns(
-    database_url: str, log_dir: object, tenant: TenantFixture
+    postgres_server: PostgresServer, log_dir: Path
 ) -> None:
+    # A database of its own: the suite's shared relay would otherwise publish these outbox
+    # rows to its own (running) broker, and the outage would test nothing.
+    database_url = postgres_server.create_app_database(user="outagetest", db="outagetest")
+    upgrade(database_url)
     broker = RedisServer().start()
-    env = PlatformEnv(database_url=database_url, redis_url=broker.url, log_dir=log_dir)  # type: ignore[arg-type]
+    container = Container(Settings(database_url=database_url, redis_url=broker.url))
+    tenant = make_tenant(container)
+    env = PlatformEnv(database_url=database_url, redis_url=broker.url, log_dir=log_dir)
     web, base = start_web(env)
     relay = start_relay(env)
     worker = None
@@ -55,4 +66,5 @@ def test_jobs_accepted_while_redis_is_down_run_after_it_returns(
         for proc in (worker, relay, web):
             if proc is not None:
                 proc.stop()
+        container.close()
         broker.close()
