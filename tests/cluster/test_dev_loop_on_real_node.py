@@ -19,6 +19,7 @@ from typing import Any, cast
 import pytest
 from pytest_kubernetes.providers.base import AClusterManager
 
+from cluster.chart_release import COMPONENTS
 from cluster.harness.controlplane import ControlPlane
 from cluster.harness.dev_registry import DevRegistry
 from cluster.harness.skaffold_cli import ROOT, skaffold_args, skaffold_env
@@ -27,18 +28,6 @@ from devstack.wait import GiveUp, wait_for
 
 pytestmark = pytest.mark.timeout(2400)
 
-COMPONENTS = (
-    "web",
-    "relay",
-    "reconciler",
-    "worker-default",
-    "worker-heavy",
-    "worker-scheduled",
-    "beat",
-    "operator",
-    "redis",
-    "postgres",
-)
 EDITED = ROOT / "services" / "jobplatform" / "interface" / "http" / "routes_health.py"
 LIVENESS = 'return {"status": "ok"}'
 SYNCED = "/tmp/src/jobplatform/interface/http/routes_health.py"
