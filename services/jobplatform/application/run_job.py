@@ -68,6 +68,7 @@ class JobRunner:
         started = self.clock.now()
         spec = job_type(job.type)
         run = JobRun(
+            job_id=job.id,
             # The job's own id, even when the message carried none.
             context=replace(ctx, job_id=job.id),
             attempt=job.attempts,

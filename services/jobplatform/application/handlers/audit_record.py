@@ -8,8 +8,7 @@ from jobplatform.domain.job_types.audit_record import AuditRecordPayload
 
 
 def handle_audit_record(payload: AuditRecordPayload, run: JobRun) -> None:
-    job_id = run.context.job_id
-    assert job_id is not None  # the runner sets the job's id on the run's context
+    job_id = run.job_id
     with run.units.open() as uow:
         job = uow.jobs.get(job_id)
         uow.audit.add(

@@ -45,8 +45,7 @@ def report_name(job_id: object) -> str:
 def handle_csv_import(payload: CsvImportPayload, run: JobRun) -> None:
     storage = run.services.require_storage()
     chunk_rows = run.services.import_chunk_rows
-    job_id = run.context.job_id
-    assert job_id is not None  # the runner sets the job's id on the run's context
+    job_id = run.job_id
     tenant = run.context.tenant_id
     upload = StorageKey.of(tenant, payload.upload)
     report_key = StorageKey.of(tenant, report_name(job_id.hex))

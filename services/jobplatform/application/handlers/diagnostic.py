@@ -10,7 +10,7 @@ def handle_diagnostic(payload: DiagnosticPayload, run: JobRun) -> None:
         run.effects.once(
             "diagnostic-event",
             lambda: run.events.emit(
-                tenant, "diagnostic", {"job_id": str(run.context.job_id), "attempt": run.attempt}
+                tenant, "diagnostic", {"job_id": str(run.job_id), "attempt": run.attempt}
             ),
         )
     if payload.sleep_seconds:

@@ -22,6 +22,6 @@ def handle_email_send(payload: EmailSendPayload, run: JobRun) -> None:
         to=tuple(payload.to),
         subject=subject,
         body=body,
-        message_id=f"<{run.context.job_id}@jobplatform>",
+        message_id=f"<{run.job_id}@jobplatform>",
     )
     run.effects.attempt(EFFECT_KEY, lambda: mailer.send(email))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from jobplatform.application.effects import EffectGuard
@@ -13,6 +14,7 @@ from jobplatform.domain.tenant import TenantContext
 
 @dataclass(frozen=True, slots=True)
 class JobRun:
+    job_id: uuid.UUID
     context: TenantContext
     attempt: int
     effects: EffectGuard

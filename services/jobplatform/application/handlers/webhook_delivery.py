@@ -21,8 +21,7 @@ def handle_webhook_delivery(payload: WebhookDeliveryPayload, run: JobRun) -> Non
     if endpoint is None:
         raise webhooks.UnknownWebhookEndpoint(payload.endpoint)
     secret = run.services.require_secrets().resolve(run.context.tenant_id, endpoint.secret_ref)
-    job_id = run.context.job_id
-    assert job_id is not None  # the runner sets the job's id on the run's context
+    job_id = run.job_id
     body = webhooks.body(job_id, run.context.tenant_id, payload.event, payload.data)
 
     def deliver() -> None:
