@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from harness import kubeconfig as kc  # type: ignore[no-redef]
-    from harness import pki
+    from harness import node_owner, pki
     from harness.node_network import NodeNetwork
     from harness.node_support import why_no_real_node
     from harness.real_node import (
@@ -44,7 +44,7 @@ if __package__ in (None, ""):
     from harness.startup import free_port, wait_until
 else:
     from . import kubeconfig as kc
-    from . import pki
+    from . import node_owner, pki
     from .node_network import NodeNetwork
     from .node_support import why_no_real_node
     from .real_node import (
@@ -140,6 +140,8 @@ class ControlPlane:
         )
         network = default_network(os.environ.get("JOBPLATFORM_BRIDGE", "jpnode0"))
         if self.no_real_node_reason is None and network.in_use():
+            self._clean_up_abandoned_node()
+        if self.no_real_node_reason is None and network.in_use():
             # One real node per machine (its bridge, addresses and routes are fixed): a second
             # cluster started meanwhile runs with kwok nodes only.
             self.no_real_node_reason = (
@@ -153,6 +155,7 @@ class ControlPlane:
             if self.node is not None:
                 self.node.build_node_images()
                 self.node_file.write_text(json.dumps(self.node.net.__dict__))
+                node_owner.claim(self.state)
                 self.node.prepare_host()
             self._start_etcd()
             self._start_apiserver()
@@ -181,6 +184,18 @@ class ControlPlane:
             raise RuntimeError("this cluster has no real node")
         loaded: list[str] = node.load_images(archives or sorted(image_archives_dir().glob("*.tar")))
         return loaded
+
+    def _clean_up_abandoned_node(self) -> None:
+        """Take the real node back from a cluster that was killed without its `down`."""
+        abandoned = node_owner.abandoned_owner()
+        if abandoned is None or abandoned == self.state.resolve():
+            return
+        print(
+            f"real node: the cluster in {abandoned} no longer runs but left its node behind; "
+            "cleaning it up",
+            file=sys.stderr,
+        )
+        ControlPlane(abandoned, self.bin).down()
 
     def _node_from_state(self) -> RealNode | None:
         if self.node is not None:
@@ -441,6 +456,7 @@ class ControlPlane:
             for change in node.cleanup_host():
                 print(f"real node: {change}", file=sys.stderr)
             self.node_file.unlink(missing_ok=True)
+            node_owner.release(self.state)
             self.node = None
 
     def _stop(self, name: str, pids: dict[str, int]) -> None:
