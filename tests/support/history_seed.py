@@ -19,7 +19,7 @@ WITH made AS (
                     attempts_before_series, request_id, created_at, updated_at, started_at,
                     finished_at, dispatched_at, redispatches)
   SELECT gen_random_uuid(), %(tenant)s, 'noop', 'default',
-         jsonb_build_object('n', g), %(status)s, 1, 0, 'seed-' || g,
+         '{}'::jsonb, %(status)s, 1, 0, 'seed-' || g,
          %(newest)s - g * interval '1 second',
          %(newest)s - g * interval '1 second' + interval '1 second',
          %(newest)s - g * interval '1 second' + interval '100 milliseconds',
