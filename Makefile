@@ -54,6 +54,7 @@ bench: $(VENV_STAMP) ## benchmarks against bare Celery, KEDA and Postgres COPY; 
 	$(PY) tests/bench/csv_import.py --report docs/benchmarks.md --rows 1000000
 	$(PY) tests/bench/autoscaling.py --report docs/benchmarks/autoscaling.md --seed 7 --more-seeds 11 --more-seeds 23
 	$(PY) tests/bench/operator_scale.py --report docs/benchmarks/operator.md --pools 100 --seconds 60
+	$(PY) tests/bench/history.py --report docs/benchmarks.md
 
 manifests: $(VENV_STAMP) cluster-binaries ## render k8s/ and docs/chart-values.md from the chart
 	HELM=$$(PYTHON=$(PY) bash tests/cluster/harness/toolchain.sh 2>/dev/null | tail -1)/helm bash charts/render-manifests.sh

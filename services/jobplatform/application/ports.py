@@ -236,12 +236,23 @@ class Recovery(abc.ABC):
     def mark_redispatched(self, job_ids: Sequence[uuid.UUID], now: datetime) -> None: ...
 
 
+class JobHistory(abc.ABC):
+    """Finished jobs past their retention, across tenants: the sweep that bounds the tables."""
+
+    @abc.abstractmethod
+    def delete_finished(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` jobs that finished (succeeded, failed, dead) before
+        ``before``, oldest first, with every row that refers to them; skips rows another
+        transaction holds. The number of jobs deleted."""
+
+
 class SystemUnitOfWork(Transaction):
     """A cross-tenant transaction: the outbox relay, the scheduler, the reconciler, rejected
-    messages."""
+    messages, the retention sweep."""
 
     outbox: OutboxRepository
     recovery: Recovery
+    history: JobHistory
 
     @abc.abstractmethod
     def tenant_ids(self) -> Sequence[TenantId]: ...

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # Where jobs' tenant events go; the broker's Redis when unset.
     events_redis_url: str | None = None
     prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # Finished jobs (with their attempts, outbox messages, dead letters, webhook attempts) are
+    # deleted this long after they finished, by a beat sweep every retention_schedule_seconds,
+    # retention_batch_rows jobs per transaction.
+    job_retention_days: float = Field(default=30.0, gt=0)
+    retention_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    retention_batch_rows: int = Field(default=1_000, ge=1, le=100_000)
     # A standby beat takes over this long after the active one stops renewing its lock.
     beat_lock_timeout_seconds: int = Field(default=25, ge=2)
     # Payload field names masked in every log line, on top of the built-in list.
@@ -129,6 +135,16 @@ class Settings(BaseSettings):
                 "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS must exceed "
                 "JOBPLATFORM_TASK_TIME_LIMIT_SECONDS, or a long task is redelivered while it "
                 "still runs"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _retention_outlasts_idempotency_keys(self) -> Settings:
+        # A replayed Idempotency-Key answers with its job: the job must still be there.
+        if self.job_retention_days * 86_400 <= self.idempotency_ttl_seconds:
+            raise ValueError(
+                "JOBPLATFORM_JOB_RETENTION_DAYS must outlast "
+                "JOBPLATFORM_IDEMPOTENCY_TTL_SECONDS, or a replayed key finds its job deleted"
             )
         return self
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 
-from jobplatform.infrastructure.celery import publish_hooks, tasks  # noqa: F401
+from jobplatform.infrastructure.celery import publish_hooks, retention_task, tasks  # noqa: F401
 
 # Imported for what they register: the tasks (shared tasks bind to every app when it is
 # finalized) and the publish hook (a global Celery signal, the same for every app).

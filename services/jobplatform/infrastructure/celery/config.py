@@ -11,6 +11,10 @@ from jobplatform.infrastructure.settings import Settings
 
 SCHEDULE_FAN_OUT_TASK = "jobplatform.schedule_fan_out"
 RUN_JOB_TASK = "jobplatform.run_job"
+PRUNE_FINISHED_JOBS_TASK = "jobplatform.prune_finished_jobs"
+# Jobs one retention sweep deletes at most, in batches of JOBPLATFORM_RETENTION_BATCH_ROWS;
+# the next sweep carries on with the rest.
+RETENTION_SWEEP_MAX_JOBS = 1_000_000
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -49,7 +53,10 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "worker_enable_soft_shutdown_on_idle": True,
         "task_queues": [KombuQueue(q.value, routing_key=q.value) for q in Queue],  # type: ignore[no-untyped-call]
         "task_default_queue": Queue.DEFAULT.value,
-        "task_routes": {SCHEDULE_FAN_OUT_TASK: {"queue": Queue.SCHEDULED.value}},
+        "task_routes": {
+            SCHEDULE_FAN_OUT_TASK: {"queue": Queue.SCHEDULED.value},
+            PRUNE_FINISHED_JOBS_TASK: {"queue": Queue.SCHEDULED.value},
+        },
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
         "worker_send_task_events": False,
@@ -71,5 +78,18 @@ def celery_config(s: Settings) -> dict[str, Any]:
                     s.prune_schedule_seconds,
                 ),
             },
+            **retention_schedule(s),
         },
+    }
+
+
+def retention_schedule(s: Settings) -> dict[str, Any]:
+    """Beat's entry for the retention sweep: finished jobs older than the retention go."""
+    batches = max(1, RETENTION_SWEEP_MAX_JOBS // s.retention_batch_rows)
+    return {
+        "prune-finished-jobs": {
+            "task": PRUNE_FINISHED_JOBS_TASK,
+            "schedule": s.retention_schedule_seconds,
+            "args": (s.job_retention_days * 86_400, s.retention_batch_rows, batches),
+        }
     }

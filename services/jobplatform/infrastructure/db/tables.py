@@ -62,7 +62,12 @@ jobs = Table(
     Column("dispatched_at", DateTime(timezone=True), nullable=False),
     Column("redispatches", Integer, nullable=False, server_default="0"),
     Index("ix_jobs_tenant_created", "tenant_id", "created_at", "id"),
-    Index("ix_jobs_tenant_status", "tenant_id", "status"),
+    Index("ix_jobs_tenant_status_created", "tenant_id", "status", "created_at", "id"),
+    Index(
+        "ix_jobs_finished",
+        "finished_at",
+        postgresql_where=text("status IN ('succeeded', 'failed', 'dead')"),
+    ),
     Index(
         "ix_jobs_in_flight",
         "status",
@@ -84,7 +89,7 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("not_before", DateTime(timezone=True)),
     Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
-    Index("ix_outbox_unpublished_job", "job_id", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_job", "job_id"),
 )
 
 idempotency_keys = Table(
@@ -132,6 +137,7 @@ dead_letters = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("replayed_at", DateTime(timezone=True)),
     Index("ix_dead_letters_tenant_created", "tenant_id", "created_at"),
+    Index("ix_dead_letters_job", "job_id"),
 )
 
 rejected_messages = Table(

@@ -22,6 +22,7 @@ from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
+from jobplatform.infrastructure.db.history import SqlJobHistory
 from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
 from jobplatform.infrastructure.db.recovery import SqlRecovery
 from jobplatform.infrastructure.db.webhook_repositories import (
@@ -91,6 +92,7 @@ class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
         super().__init__(engine, _SET_SYSTEM, {})
         self.outbox = repo.SqlOutbox(self._conn)
         self.recovery = SqlRecovery(self._conn)
+        self.history = SqlJobHistory(self._conn)
 
     def tenant_ids(self) -> Sequence[TenantId]:
         return [TenantId(r[0]) for r in self._conn.execute(select(t.tenants.c.id))]
