@@ -362,7 +362,10 @@ def main() -> int:
         f"**Ratio API / apply_async: {api_ratio:.2f}** ({verdict(api_ratio, 0.5)}). "
         f"**Ratio batch / single submit, in jobs/s: {batch_ratio:.1f}** "
         f"({verdict(batch_ratio, 10)}). Latency percentiles are per request (a batch request "
-        "carries all its jobs), over every request of every round.",
+        "carries all its jobs), over every request of every round. The clients are one asyncio "
+        "event loop in the bench's process, one keep-alive HTTP/1.1 connection each, every "
+        "answer read and checked (a 202 with a JSON body); the API is one `jobplatform web` "
+        "process (what a replica runs) at log level WARNING.",
         "",
     ]
     if plots:
