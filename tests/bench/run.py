@@ -31,7 +31,7 @@ import redis
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from api_load import LoadResult, apply_async_load, http_load  # noqa: E402
+from api_load import apply_async_load, http_load  # noqa: E402
 from completions import PlatformState, platform_state, wait_drained  # noqa: E402
 from report import Series, latency_plot, load_average, machine, throughput_plot, verdict  # noqa: E402
 
@@ -157,6 +157,57 @@ def api_key(env: PlatformEnv) -> str:
     return key.plaintext
 
 
+def api_rounds(
+    base: str,
+    key: str,
+    redis_url: str,
+    args: argparse.Namespace,
+    single: Series,
+    raw: Series,
+    batch: Series | None,
+) -> None:
+    """Alternating rounds: single submits, raw apply_async, then (unless None) batch submits."""
+    batch_body = {"jobs": [{"type": "noop", "payload": {}}] * args.batch_size}
+    for round_ in range(1, args.rounds + 1):
+        single.add(
+            http_load(
+                base, key, "/v1/jobs", lambda i: {"type": "noop", "payload": {}}, 1,
+                args.api_requests, args.concurrency,
+            )
+        )  # fmt: skip
+        raw.add(apply_async_load(redis_url, args.api_requests))
+        line = (
+            f"api round {round_}: POST /v1/jobs {single.rates[-1]:.0f}/s, "
+            f"apply_async {raw.rates[-1]:.0f}/s"
+        )
+        if batch is not None:
+            batch.add(
+                http_load(
+                    base, key, "/v1/jobs:batch", lambda i: batch_body, args.batch_size,
+                    args.batch_requests, args.concurrency,
+                )
+            )  # fmt: skip
+            line += f", batch {batch.rates[-1]:.0f} jobs/s"
+        print(f"{line} (load {load_average()})", flush=True)
+
+
+def api_summary(command: str, args: argparse.Namespace, single: Series, raw: Series) -> str:
+    """The single-submit figures of an --api-only run."""
+    ratio = single.median / raw.median
+    return "\n".join(
+        [
+            f"From `{command}` ({args.api_requests} submissions per round, {args.concurrency} "
+            "concurrent clients from one process):",
+            f"- POST /v1/jobs: {single.median:.0f} jobs/s median ({single.rounds}), p50 "
+            f"{single.percentile(0.5):.1f} ms, p99 {single.percentile(0.99):.1f} ms",
+            f"- raw apply_async: {raw.median:.0f} jobs/s median ({raw.rounds}), p50 "
+            f"{raw.percentile(0.5):.2f} ms, p99 {raw.percentile(0.99):.2f} ms",
+            f"- ratio API / apply_async: {ratio:.2f} ({verdict(ratio, 0.5)}); per round: "
+            + ", ".join(f"{a / b:.2f}" for a, b in zip(single.rates, raw.rates, strict=True)),
+        ]
+    )
+
+
 def command_line() -> str:
     return shlex.join(["python", "tests/bench/run.py", *sys.argv[1:]])
 
@@ -172,7 +223,15 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=100, help="jobs per batch request")
     parser.add_argument("--batch-requests", type=int, default=200, help="batch requests per round")
     parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="only the API part (no worker throughput, no batch submits); prints its figures "
+        "and writes no report",
+    )
     args = parser.parse_args()
+    if args.api_only and args.report:
+        parser.error("--api-only writes no report: the report needs every part")
 
     started_at, load_at_start = datetime.now(UTC), load_average()
     log_dir = Path(tempfile.mkdtemp(prefix="jp-bench-"))
@@ -187,6 +246,14 @@ def main() -> int:
 
         upgrade(database_url)
         env = PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
+        if args.api_only:
+            web, base = start_web(env, JOBPLATFORM_LOG_LEVEL="WARNING")
+            try:
+                api_rounds(base, api_key(env), redis_server.url, args, single, raw, None)
+            finally:
+                web.stop()
+            print(api_summary(command_line(), args, single, raw))
+            return 0
         client = redis.Redis.from_url(redis_server.url)
         bare_worker = BareWorker(redis_server.url, log_dir)
         worker = start_worker(
@@ -208,29 +275,9 @@ def main() -> int:
             bare_worker.stop()
         submit_ms, state_ms = bench_state_path(env, 500)
 
-        key = api_key(env)
-        batch_body = {"jobs": [{"type": "noop", "payload": {}}] * args.batch_size}
         web, base = start_web(env, JOBPLATFORM_LOG_LEVEL="WARNING")
         try:
-            for round_ in range(1, args.rounds + 1):
-                result: LoadResult = http_load(
-                    base, key, "/v1/jobs", lambda i: {"type": "noop", "payload": {}}, 1,
-                    args.api_requests, args.concurrency,
-                )  # fmt: skip
-                single.add(result)
-                raw.add(apply_async_load(redis_server.url, args.api_requests))
-                batch.add(
-                    http_load(
-                        base, key, "/v1/jobs:batch", lambda i: batch_body, args.batch_size,
-                        args.batch_requests, args.concurrency,
-                    )
-                )  # fmt: skip
-                print(
-                    f"api round {round_}: POST /v1/jobs {single.rates[-1]:.0f}/s, "
-                    f"apply_async {raw.rates[-1]:.0f}/s, batch {batch.rates[-1]:.0f} jobs/s "
-                    f"(load {load_average()})",
-                    flush=True,
-                )
+            api_rounds(base, api_key(env), redis_server.url, args, single, raw, batch)
         finally:
             web.stop()
     finally:
@@ -315,7 +362,10 @@ def main() -> int:
         f"**Ratio API / apply_async: {api_ratio:.2f}** ({verdict(api_ratio, 0.5)}). "
         f"**Ratio batch / single submit, in jobs/s: {batch_ratio:.1f}** "
         f"({verdict(batch_ratio, 10)}). Latency percentiles are per request (a batch request "
-        "carries all its jobs), over every request of every round.",
+        "carries all its jobs), over every request of every round. The clients are one asyncio "
+        "event loop in the bench's process, one keep-alive HTTP/1.1 connection each, every "
+        "answer read and checked (a 202 with a JSON body); the API is one `jobplatform web` "
+        "process (what a replica runs) at log level WARNING.",
         "",
     ]
     if plots:

@@ -218,6 +218,18 @@ class UnitOfWorkFactory(abc.ABC):
         handlers never get this factory, only ``TenantUnits`` of their own tenant."""
 
 
+class JobIntake(abc.ABC):
+    """New jobs accepted from an event loop (the web's submit), which must not block on the
+    database: the same all-or-none write as ``UnitOfWorkFactory.accept``, awaited."""
+
+    @abc.abstractmethod
+    async def accept(
+        self, tenant: TenantId, jobs: Sequence[Job], request_id: str | None, now: datetime
+    ) -> None:
+        """Store newly queued jobs of ``tenant`` with their outbox messages and commit: all of
+        them or none, before returning."""
+
+
 class Recovery(abc.ABC):
     """Cross-tenant bookkeeping that keeps every accepted job moving: leases and stalls."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import pydantic
 
 from jobplatform.application.errors import IdempotencyConflict, InvalidPayload
-from jobplatform.application.ports import Clock, KeyAlreadyClaimed, UnitOfWorkFactory
+from jobplatform.application.ports import Clock, JobIntake, KeyAlreadyClaimed, UnitOfWorkFactory
 from jobplatform.application.records import IdempotencyRecord
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
@@ -65,9 +65,8 @@ def submit_job(
     if cmd.idempotency_key is None:
         # Nothing to read first: the job and its outbox message are written and committed at
         # once, before the caller answers.
-        now = clock.now()
-        job = new_queued_job(spec.name, spec.queue.value, stored, ctx, now)
-        uow_factory.accept(ctx.tenant_id, [job], ctx.request_id, now)
+        job = new_queued_job(spec.name, spec.queue.value, stored, ctx, clock.now())
+        uow_factory.accept(ctx.tenant_id, [job], ctx.request_id, job.created_at)
         return Submitted(job=job, created=True)
     for _ in range(2):  # a second pass only after losing a race for the same key
         now = clock.now()
@@ -98,6 +97,20 @@ def submit_job(
                 continue
             return Submitted(job=job, created=True)
     raise IdempotencyConflict(cmd.idempotency_key or "")
+
+
+async def accept_job(
+    cmd: SubmitJob, ctx: TenantContext, intake: JobIntake, clock: Clock
+) -> Submitted:
+    """``submit_job`` for a request without an idempotency key, from an event loop: validated
+    the same way, the job and its outbox message committed before this returns."""
+    if cmd.idempotency_key is not None:
+        raise ValueError("a request with an idempotency key goes through submit_job")
+    spec = job_type(cmd.type, internal_allowed=cmd.internal_allowed)
+    stored = validate_payload(cmd.type, cmd.payload, internal_allowed=cmd.internal_allowed)
+    job = new_queued_job(spec.name, spec.queue.value, stored, ctx, clock.now())
+    await intake.accept(ctx.tenant_id, [job], ctx.request_id, job.created_at)
+    return Submitted(job=job, created=True)
 
 
 def new_queued_job(

@@ -4,6 +4,7 @@ crosses processes). Made by ``infrastructure.bootstrap``, the one composition ro
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -16,10 +17,12 @@ from sqlalchemy import Engine
 
 from jobplatform.application.job_services import JobServices
 from jobplatform.application.key_cache import KeyCache
+from jobplatform.application.ports import JobIntake
 from jobplatform.application.run_job import JobRunner
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.health import database_ready
+from jobplatform.infrastructure.db.job_intake import open_job_intake
 from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
@@ -61,6 +64,11 @@ class Container:
     @cached_property
     def uow_factory(self) -> SqlUnitOfWorkFactory:
         return SqlUnitOfWorkFactory(self.engine)
+
+    def job_intake(self) -> AbstractAsyncContextManager[JobIntake]:
+        """The asyncio submit path, entered on the event loop that serves it (its connections
+        belong to that loop), up to db_pool_size connections."""
+        return open_job_intake(self.settings.database_url, self.settings.db_pool_size)
 
     @cached_property
     def tenants(self) -> SqlTenantDirectory:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from jobplatform.infrastructure.container import Container
@@ -24,7 +27,15 @@ from jobplatform.interface.http.unexpected_errors import UnexpectedErrorMiddlewa
 
 
 def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The submit path's connections live on the serving event loop, for as long as it.
+        async with container.job_intake() as intake:
+            app.state.job_intake = intake
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="jobplatform",
         version="0.1.0",
         description="Multi-tenant background jobs on Celery and Redis.",

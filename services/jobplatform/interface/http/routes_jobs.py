@@ -6,13 +6,16 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from jobplatform.application.import_queries import find_import_progress
+from jobplatform.application.ports import JobIntake
 from jobplatform.application.queries import get_job, list_jobs
-from jobplatform.application.submit_job import SubmitJob, submit_job
+from jobplatform.application.submit_job import SubmitJob, accept_job, submit_job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
+from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
 from jobplatform.interface.http.dependencies import Adapters, JsonBody, Tenant
 from jobplatform.interface.http.responses import error_responses
@@ -36,27 +39,31 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
     responses=error_responses(400, 403, 409, 415),
     dependencies=[JsonBody],
 )
-def submit(
+async def submit(
     body: SubmitJobBody,
+    request: Request,
     response: Response,
     ctx: Tenant,
-    c: Adapters,
     idempotency_key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", description="1 to 255 visible ASCII characters"),
     ] = None,
 ) -> JobAccepted:
+    # Async: a submit without an idempotency key is awaited on the event loop (no thread
+    # hand-off); one with a key reads before it writes, through a unit of work in the pool.
     if body.tenant_id is not None and body.tenant_id != str(ctx.tenant_id):
         raise HTTPException(403, "tenant_id in the body does not match the API key's tenant")
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise HTTPException(422, "Idempotency-Key must be 1 to 255 visible ASCII characters")
-    result = submit_job(
-        SubmitJob(type=body.type, payload=body.payload, idempotency_key=idempotency_key),
-        ctx,
-        c.uow_factory,
-        c.clock,
-        c.idempotency_ttl,
-    )
+    c: Container = request.app.state.container
+    cmd = SubmitJob(type=body.type, payload=body.payload, idempotency_key=idempotency_key)
+    if idempotency_key is None:
+        intake: JobIntake = request.app.state.job_intake
+        result = await accept_job(cmd, ctx, intake, c.clock)
+    else:
+        result = await run_in_threadpool(
+            submit_job, cmd, ctx, c.uow_factory, c.clock, c.idempotency_ttl
+        )
     job = result.job
     JOBS_SUBMITTED.labels(job.type, job.queue, "created" if result.created else "repeat").inc()
     response.headers["Location"] = f"/v1/jobs/{job.id}"
