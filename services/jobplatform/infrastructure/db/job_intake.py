@@ -22,14 +22,16 @@ from jobplatform.application.ports import JobIntake, StoreUnavailable
 from jobplatform.domain.job import Job
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import hot_path
+from jobplatform.infrastructure.db.accept_statement import (
+    SET_TENANT,
+    accept_params,
+    accepts_as_new,
+)
 from jobplatform.infrastructure.db.async_connections import AsyncConnections
-
-# The sync unit of work's own statement text and parameters: both paths write the same rows.
-from jobplatform.infrastructure.db.unit_of_work import _SET_TENANT, _accept_params, _fresh
 
 APPLICATION_NAME = "jobplatform-submit"
 _DIALECT = psycopg_dialect()  # type: ignore[no-untyped-call]
-_SET_TENANT_SQL = str(_SET_TENANT.compile(dialect=_DIALECT))
+_SET_TENANT_SQL = str(SET_TENANT.compile(dialect=_DIALECT))
 _ACCEPT_SQL = str(hot_path.ACCEPT_JOBS.compile(dialect=_DIALECT))
 
 
@@ -42,9 +44,9 @@ class PipelinedJobIntake(JobIntake):
     ) -> None:
         if not jobs:
             return
-        if not _fresh(jobs, tenant, request_id, now):
+        if not accepts_as_new(jobs, tenant, request_id, now):
             raise ValueError("only new queued jobs of this tenant and request are accepted")
-        params = _accept_params(jobs, tenant, request_id, now)
+        params = accept_params(jobs, tenant, request_id, now)
         for attempt in (1, 2):
             conn: psycopg.AsyncConnection[Any] | None = None
             try:

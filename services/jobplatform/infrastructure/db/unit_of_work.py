@@ -9,18 +9,21 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
 from jobplatform.application import ports
 from jobplatform.application.ports import StoreUnavailable
 from jobplatform.application.records import AttemptRecord, RejectedMessage
 from jobplatform.domain.job import Job
-from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
+from jobplatform.infrastructure.db.accept_statement import (
+    SET_TENANT,
+    accept_params,
+    accepts_as_new,
+)
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
 from jobplatform.infrastructure.db.history import SqlJobHistory
 from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
@@ -30,7 +33,6 @@ from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookEndpoints,
 )
 
-_SET_TENANT = text("SELECT set_config('jobplatform.tenant_id', :tenant, true)")
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
 
 
@@ -65,7 +67,7 @@ class _SqlTransaction:
 class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
     def __init__(self, engine: Engine, tenant: TenantId):
         # Transaction-local: row-level security sees only this tenant until commit/rollback.
-        super().__init__(engine, _SET_TENANT, {"tenant": str(tenant)})
+        super().__init__(engine, SET_TENANT, {"tenant": str(tenant)})
         self.jobs = repo.SqlJobs(self._conn, tenant)
         self.outbox = repo.SqlOutbox(self._conn)
         self.idempotency = repo.SqlIdempotencyKeys(self._conn, tenant)
@@ -80,10 +82,10 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self._tenant = tenant
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
-        if not jobs or not _fresh(jobs, self._tenant, request_id, now):
+        if not jobs or not accepts_as_new(jobs, self._tenant, request_id, now):
             super().accept(jobs, request_id, now)  # not what the one statement writes
             return
-        params = _accept_params(jobs, self._tenant, request_id, now)
+        params = accept_params(jobs, self._tenant, request_id, now)
         self._conn.execute(hot_path.ACCEPT_JOBS, params)
 
 
@@ -113,7 +115,7 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
     def __init__(self, engine: Engine):
         self.engine = engine
         # The driver's own text of the statements the one-round-trip accept sends.
-        self._set_tenant_sql = str(_SET_TENANT.compile(dialect=engine.dialect))
+        self._set_tenant_sql = str(SET_TENANT.compile(dialect=engine.dialect))
         self._accept_sql = str(hot_path.ACCEPT_JOBS.compile(dialect=engine.dialect))
         self._start_sql = str(hot_path.START_ATTEMPT.compile(dialect=engine.dialect))
         self._record_sql = str(hot_path.RECORD_ATTEMPT.compile(dialect=engine.dialect))
@@ -133,12 +135,12 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         transaction: if any fails, none is committed (and the transaction-local tenant setting
         ends with it).
         """
-        if not jobs or not _fresh(jobs, tenant, request_id, now):
+        if not jobs or not accepts_as_new(jobs, tenant, request_id, now):
             super().accept(tenant, jobs, request_id, now)
             return
         try:
             self._one_round_trip(
-                tenant, self._accept_sql, _accept_params(jobs, tenant, request_id, now)
+                tenant, self._accept_sql, accept_params(jobs, tenant, request_id, now)
             )
         except psycopg.errors.UniqueViolation:
             # Only a retry can meet these ids (random, fresh, this call's own): the first
@@ -194,36 +196,3 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
                             type(exc).__name__, connection_invalidated=dropped
                         ) from None
         raise AssertionError("unreachable")
-
-
-def _fresh(jobs: Sequence[Job], tenant: TenantId, request_id: str | None, now: datetime) -> bool:
-    """Whether ``jobs`` are what ACCEPT_JOBS writes: new, queued, of this tenant and request."""
-    return all(
-        j.tenant_id == tenant
-        and j.status is JobStatus.QUEUED
-        and j.attempts == 0
-        and j.attempts_before_series == 0
-        and j.request_id == request_id
-        and j.created_at == j.updated_at == j.dispatched_at == now
-        and j.started_at is None
-        and j.finished_at is None
-        and j.error_class is None
-        and j.lease_owner is None
-        and j.next_attempt_at is None
-        and j.redispatches == 0
-        for j in jobs
-    )
-
-
-def _accept_params(
-    jobs: Sequence[Job], tenant: TenantId, request_id: str | None, now: datetime
-) -> dict[str, Any]:
-    return {
-        "tenant": tenant.value,
-        "request_id": request_id,
-        "now": now,
-        "ids": [j.id for j in jobs],
-        "types": [j.type for j in jobs],
-        "queues": [j.queue for j in jobs],
-        "payloads": [Jsonb(j.payload) for j in jobs],
-    }
