@@ -6,6 +6,7 @@ reads the environment, and no module passes values to another through it.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -75,6 +76,11 @@ class Settings(BaseSettings):
     # Retry-After (a longer one is cut to it).
     webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_after_max_seconds: float = Field(default=300.0, ge=0)
+    # Webhooks go to public addresses only; these CIDR lists (comma-separated) allow networks
+    # that are not public (a loopback receiver in tests) and deny networks that are (the
+    # cluster's own ranges when public); a denied network is refused even when allowed.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_denied_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Email dispatch: the platform's SMTP server. The password is named by reference, a file
     # of the secrets directory (<secrets_dir>/platform/<ref>), read when a message is sent.
     smtp_host: str = "127.0.0.1"
@@ -101,11 +107,25 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return url
 
-    @field_validator("sensitive_fields", mode="before")
+    @field_validator(
+        "sensitive_fields", "webhook_allowed_networks", "webhook_denied_networks", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("webhook_allowed_networks", "webhook_denied_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not a CIDR network (10.0.0.0/8, fd00::/8)"
+                ) from None
         return value
 
     @field_validator("log_level", mode="before")
