@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from jobplatform.application.audit import AuditLog
-from jobplatform.application.imports import Contacts, ImportProgressLog
+from jobplatform.application.imports import Contacts, ImportProgressLog, ImportUploads
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -169,6 +169,7 @@ class UnitOfWork(Transaction):
     audit: AuditLog
     contacts: Contacts
     import_progress: ImportProgressLog
+    import_uploads: ImportUploads
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
         """Store newly queued jobs, each with the outbox message that dispatches it. An

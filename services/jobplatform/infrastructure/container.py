@@ -112,6 +112,7 @@ class Container:
             ),
             mailer=SmtpMailer(smtp, secrets),
             import_chunk_rows=s.import_chunk_rows,
+            upload_orphan_age_seconds=s.upload_orphan_age_seconds,
         )
 
     @cached_property

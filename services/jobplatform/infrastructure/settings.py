@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # CSV import: the largest upload (413 beyond it) and the rows committed per transaction.
     import_max_bytes: int = Field(default=104_857_600, gt=0)
     import_chunk_rows: int = Field(default=1_000, gt=0, le=100_000)
+    # An import's upload is deleted when the import is over; beat also deletes, this often,
+    # uploads older than the age below that no unfinished import names (orphans).
+    upload_cleanup_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    upload_orphan_age_seconds: float = Field(default=86_400.0, gt=0)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
@@ -32,6 +33,7 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             AUDIT_RECORD,
             EVENT_DISPATCH,
             CSV_IMPORT,
+            CLEANUP_UPLOADS,
         )
     }
 )

@@ -71,5 +71,14 @@ def celery_config(s: Settings) -> dict[str, Any]:
                     s.prune_schedule_seconds,
                 ),
             },
+            "cleanup-uploads": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.upload_cleanup_schedule_seconds,
+                "args": (
+                    "cleanup-uploads",
+                    "maintenance.cleanup_uploads",
+                    s.upload_cleanup_schedule_seconds,
+                ),
+            },
         },
     }

@@ -22,7 +22,11 @@ from jobplatform.infrastructure.db import hot_path, mapping
 from jobplatform.infrastructure.db import repositories as repo
 from jobplatform.infrastructure.db import tables as t
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
-from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
+from jobplatform.infrastructure.db.import_repositories import (
+    SqlContacts,
+    SqlImportProgress,
+    SqlImportUploads,
+)
 from jobplatform.infrastructure.db.recovery import SqlRecovery
 from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookAttempts,
@@ -76,6 +80,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.audit = SqlAuditLog(self._conn, tenant)
         self.contacts = SqlContacts(self._conn, tenant)
         self.import_progress = SqlImportProgress(self._conn, tenant)
+        self.import_uploads = SqlImportUploads(self._conn, tenant)
         self._tenant = tenant
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
