@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # Where jobs' tenant events go; the broker's Redis when unset.
     events_redis_url: str | None = None
     prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # Dead letters are kept this long, then pruned by beat this often.
+    dead_letter_retention_seconds: float = Field(default=2_592_000.0, gt=0)
+    dead_letter_prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # Rows a scheduled prune deletes per transaction (it goes on until none is left).
+    prune_batch_size: int = Field(default=1_000, ge=1, le=100_000)
     # A standby beat takes over this long after the active one stops renewing its lock.
     beat_lock_timeout_seconds: int = Field(default=25, ge=2)
     # Payload field names masked in every log line, on top of the built-in list.
