@@ -7,10 +7,14 @@ one: nothing here leaves the machine."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import ssl
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +28,7 @@ from jobplatform.infrastructure.webhooks.destination_check import ResolvingDesti
 from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 from jobplatform.infrastructure.webhooks.resolver import resolve
+from support.tls import make_server_certificate
 from support.webhook_receiver import WebhookReceiver
 
 LOOPBACK_ONLY = DestinationPolicy.of(allowed=["127.0.0.0/8"])
@@ -149,3 +154,41 @@ def test_a_name_that_does_not_resolve_is_a_network_error_and_retried() -> None:
 def test_the_registration_check_refuses_a_name_resolving_to_loopback() -> None:
     with pytest.raises(WebhookDestinationForbidden, match="loopback"):
         ResolvingDestinationCheck(DestinationPolicy(), resolve).check("http://localhost:1/")
+
+
+def test_tls_names_the_urls_host_though_the_socket_goes_to_the_checked_address(
+    tmp_path: Path,
+) -> None:
+    # A TLS listener on loopback that records the server name each client hello asks for.
+    cert = make_server_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert.cert, cert.key)
+    asked: list[str | None] = []
+
+    def remember(_sock: object, name: str | None, _ctx: ssl.SSLContext) -> None:
+        asked.append(name)
+
+    context.sni_callback = remember
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve_one() -> None:
+        conn, _ = server.accept()
+        with contextlib.suppress(OSError), context.wrap_socket(conn, server_side=True):
+            pass
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    try:
+
+        def hook_test(host: str, port: int) -> list[IPAddress]:
+            assert host == "hook.test"
+            return [ipaddress.ip_address("127.0.0.1")]
+
+        answer = post(sender(LOOPBACK_ONLY, hook_test), f"https://hook.test:{port}/hook")
+        thread.join(timeout=30)
+    finally:
+        server.close()
+    assert asked == ["hook.test"]
+    # The test CA is not one the sender trusts: the certificate check ran, against the name.
+    assert (answer.status, answer.refused, answer.error_class) == (None, None, "ConnectError")
