@@ -36,6 +36,9 @@ class PlatformEnv:
                 "JOBPLATFORM_HEARTBEAT_INTERVAL_SECONDS": "1",
                 "JOBPLATFORM_RELAY_POLL_SECONDS": "0.5",
                 "JOBPLATFORM_SENSITIVE_FIELDS": "customer_secret",
+                # The local stack's webhook receivers listen on loopback, which production
+                # refuses (docs/configuration.md, "Where webhooks may go").
+                "JOBPLATFORM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
                 "PYTHONUNBUFFERED": "1",
             }
         )

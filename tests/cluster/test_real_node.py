@@ -48,20 +48,35 @@ def test_coredns_runs_on_the_real_node_from_the_built_image(
     assert "forward" not in corefile["data"]["Corefile"]
 
 
-def test_services_image_runs_the_cli_as_non_root_on_a_read_only_root(
+def test_services_image_runs_the_cli_as_non_root_on_a_read_only_root_as_a_named_user(
     cluster: AClusterManager, real_node_images: dict[str, str]
 ) -> None:
     ns = new_namespace(cluster)
-    cli = container("cli", real_node_images["services"], ["--help"])
-    apply(cluster, pod("cli", pod_spec([cli], restartPolicy="Never")), namespace=ns)
+    image = real_node_images["services"]
+    cli = container("cli", image, ["--help"])
+    # The lookups Celery makes of the user it runs as (it warns when there is no entry).
+    whoami = {
+        **container("whoami", image, ["-c", WHOAMI]),
+        "command": ["python3"],
+    }
+    apply(cluster, pod("cli", pod_spec([cli, whoami], restartPolicy="Never")), namespace=ns)
     finished = _finished_pod(cluster, ns, "cli")
     status = finished["status"]  # type: ignore[index]
-    [state] = status["containerStatuses"]  # type: ignore[index]
-    assert state["state"]["terminated"]["exitCode"] == 0, kubectl(cluster, "logs", "cli", "-n", ns)
-    assert "web" in kubectl(cluster, "logs", "cli", "-n", ns)
+    exits = {s["name"]: s["state"]["terminated"]["exitCode"] for s in status["containerStatuses"]}  # type: ignore[index]
+    logs = {n: kubectl(cluster, "logs", "cli", "-c", n, "-n", ns) for n in exits}
+    assert exits == {"cli": 0, "whoami": 0}, logs
+    assert "web" in logs["cli"]
+    assert logs["whoami"].split() == ["10001", "jobplatform", "10001", "jobplatform"]
     # What the kubelet enforced: no root, no writable root filesystem.
     spec = finished["spec"]["containers"][0]["securityContext"]  # type: ignore[index]
     assert spec["runAsNonRoot"] is True and spec["readOnlyRootFilesystem"] is True
+
+
+WHOAMI = """
+import grp, os, pwd
+uid, gid = os.getuid(), os.getgid()
+print(uid, pwd.getpwuid(uid).pw_name, gid, grp.getgrgid(gid).gr_name)
+"""
 
 
 ROLE_PROBE = """

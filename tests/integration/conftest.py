@@ -115,6 +115,8 @@ def platform_env(
             # Small, so the CSV import tests cross chunks and the upload limit cheaply.
             "JOBPLATFORM_IMPORT_MAX_BYTES": "300000",
             "JOBPLATFORM_IMPORT_CHUNK_ROWS": "100",
+            # Small, so the scheduled prunes delete in several batches.
+            "JOBPLATFORM_PRUNE_BATCH_SIZE": "3",
         },
     )
 

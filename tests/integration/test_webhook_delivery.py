@@ -8,6 +8,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ import httpx
 import pytest
 
 from devstack.wait import wait_for
+from jobplatform.infrastructure.container import Container
 from support.jobs import submit, wait_status
-from support.logs import failure_line
+from support.logs import failure_line, json_lines
 from support.tenants import SECRETS_USED, TenantFixture
 from support.webhook_receiver import HANG, WebhookReceiver
 
@@ -254,3 +256,84 @@ def test_bad_endpoint_configuration_is_refused(
 ) -> None:
     r = api.put("/v1/webhook-endpoints/ep", json=body, headers=tenant.headers)
     assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is link-local"),
+        ("http://10.0.0.1/hook", "10.0.0.1 is private"),
+        ("https://192.168.0.10/hook", "192.168.0.10 is private"),
+        ("http://[fd00::1]/hook", "fd00::1 is private"),
+        ("http://[::1]:8080/hook", "::1 is loopback"),  # the suite allows 127.0.0.0/8 only
+        ("http://0.0.0.0:8080/hook", "0.0.0.0 is unspecified"),
+        ("http://224.0.0.1/hook", "224.0.0.1 is multicast"),
+        ("http://100.64.0.1/hook", "100.64.0.1 is shared address space"),
+        ("http://[::ffff:169.254.169.254]/", "carries 169.254.169.254"),
+        ("http://user:pw@127.0.0.1/hook", "credentials"),
+    ],
+)
+def test_an_endpoint_the_platform_does_not_post_to_is_refused(
+    api: httpx.Client, tenant: TenantFixture, web: str, url: str, reason: str
+) -> None:
+    name = f"ep-{uuid.uuid4().hex[:8]}"
+    r = api.put(
+        f"/v1/webhook-endpoints/{name}",
+        json={"url": url, "secret_ref": "x"},
+        headers=tenant.headers,
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["detail"].startswith("webhooks are not sent to this URL: ")
+    assert reason in body["detail"]
+    assert body["errors"][0]["loc"] == ["body", "url"]
+    assert api.get(f"/v1/webhook-endpoints/{name}", headers=tenant.headers).status_code == 404
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "[::ffff:0.0.0.0]"])
+def test_a_stored_endpoint_the_platform_does_not_post_to_fails_for_good_unsent(
+    api: httpx.Client,
+    tenant: TenantFixture,
+    container: Container,
+    platform: object,
+    secrets_dir: Path,
+    receiver: WebhookReceiver,
+    log_dir: Path,
+    host: str,
+) -> None:
+    # An endpoint stored before the rule (or the operator's allowed networks) changed, written
+    # as the API would have. Its host reaches the receiver on Linux (0.0.0.0 is the local
+    # host): only the guard keeps the webhook from arriving.
+    name, path, _ = _endpoint(api, tenant, secrets_dir, receiver)
+    stored = receiver.url(path).replace("127.0.0.1", host)
+    with container.uow_factory.for_tenant(tenant.id) as uow:
+        endpoint = uow.webhook_endpoints.get(name)
+        assert endpoint is not None
+        uow.webhook_endpoints.put(replace(endpoint, url=stored), container.clock.now())
+        uow.commit()
+
+    job_id = _deliver(api, tenant, name)
+    job = wait_status(api, tenant, job_id, "succeeded", "dead")
+    assert (job["status"], job["attempts"]) == ("dead", 1)
+    assert job["error_class"] == "WebhookDestinationForbidden"
+    attempts = _attempts(api, tenant, job_id)
+    assert [(a["status"], a["error_class"]) for a in attempts] == [
+        (None, "WebhookDestinationForbidden")
+    ]
+    letters = api.get("/v1/dead-letters", headers=tenant.headers).json()["items"]
+    assert any(x["job_id"] == job_id and x["reason"] == "non_retryable" for x in letters)
+    assert receiver.received(path) == []
+    refused = wait_for(
+        lambda: next(
+            (
+                line
+                for line in json_lines(log_dir)
+                if line.get("event") == "webhook_destination_refused"
+                and line.get("job_id") == job_id
+            ),
+            None,
+        ),
+        timeout=10,
+        what="the refusal's log line",
+    )
+    assert "unspecified" in refused["reason"]

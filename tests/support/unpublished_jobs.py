@@ -15,7 +15,12 @@ from jobplatform.infrastructure.container import Container
 
 
 def add_unpublished_job(
-    container: Container, tenant: TenantId, type_: str, payload: dict[str, Any]
+    container: Container,
+    tenant: TenantId,
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    internal_allowed: bool = False,
 ) -> Job:
     spec = job_type(type_)
     now = container.clock.now()
@@ -24,7 +29,7 @@ def add_unpublished_job(
         tenant_id=tenant,
         type=spec.name,
         queue=spec.queue.value,
-        payload=validate_payload(type_, payload, internal_allowed=False),
+        payload=validate_payload(type_, payload, internal_allowed=internal_allowed),
         status=JobStatus.QUEUED,
         attempts=0,
         attempts_before_series=0,

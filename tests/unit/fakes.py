@@ -110,7 +110,7 @@ class FakeUow(ports.UnitOfWork):
                     raise ports.KeyAlreadyClaimed(record.key)
                 pending.append(lambda: s.keys.__setitem__((t, record.key), record))
 
-            def delete_expired(self, now: datetime) -> int:
+            def delete_expired(self, now: datetime, limit: int) -> int:
                 return 0
 
         class Ledger(ports.EffectLedger):
@@ -140,6 +140,9 @@ class FakeUow(ports.UnitOfWork):
                         letter_id, replace(s.letters[letter_id], replayed_at=at)
                     )
                 )
+
+            def delete_older_than(self, before: datetime, limit: int) -> int:
+                return 0
 
         class Attempts(ports.AttemptLog):
             def for_job(self, job_id: uuid.UUID) -> Sequence[AttemptRecord]:

@@ -113,3 +113,20 @@ def test_no_name_reaches_outside_the_tenant_directory(tmp_path: Path, name: str)
     assert written.is_relative_to(tenant_dir) and written != tenant_dir
     assert storage.exists(key)
     assert storage.delete(key)
+
+
+def test_a_folder_lists_its_objects_with_their_age_and_nothing_else(tmp_path: Path) -> None:
+    storage = LocalFileStorage(tmp_path)
+    assert list(storage.list_folder(TENANT, "uploads")) == []  # no folder yet
+    storage.write(StorageKey.of(TENANT, "uploads/a.csv"), [b"a"])
+    storage.write(StorageKey.of(TENANT, "uploads/b.csv"), [b"b"])
+    storage.write(StorageKey.of(TENANT, "uploads/deeper/c.csv"), [b"c"])
+    storage.write(StorageKey.of(OTHER, "uploads/theirs.csv"), [b"x"])
+    (tmp_path / str(TENANT) / "uploads" / ".part-123").write_bytes(b"half")
+    os.utime(tmp_path / str(TENANT) / "uploads" / "a.csv", (1_000_000_000, 1_000_000_000))
+    listed = {o.key.name: o.modified_at for o in storage.list_folder(TENANT, "uploads")}
+    assert set(listed) == {"uploads/a.csv", "uploads/b.csv"}
+    assert listed["uploads/a.csv"].timestamp() == 1_000_000_000
+    assert listed["uploads/b.csv"] > listed["uploads/a.csv"]
+    with pytest.raises(InvalidStorageName):
+        list(storage.list_folder(TENANT, "../other"))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from jobplatform.application.effects import EffectGuard
 from jobplatform.application.errors import AlreadyReplayed, IdempotencyConflict, InvalidPayload
 from jobplatform.application.handlers.job_run import JobRun
-from jobplatform.application.handlers.registry import HANDLERS
+from jobplatform.application.handlers.registry import AFTER_FINISH, HANDLERS
 from jobplatform.application.replay_dead_letter import replay_dead_letter
 from jobplatform.application.run_job import JobRunner, Outcome
 from jobplatform.application.submit_job import SubmitJob, submit_job
@@ -186,3 +187,48 @@ def test_replay_gives_a_fresh_retry_budget_once(world: tuple) -> None:
             outcomes.append(runner.run(job.id, ctx, "worker@test").outcome)
     assert outcomes == [Outcome.RETRY, Outcome.SUCCEEDED]  # attempts 5 fails, 6 succeeds
     assert uow.store.jobs[job.id].attempts == 6
+
+
+@pytest.mark.parametrize(
+    ("payload", "final"),
+    [
+        ({"fail_times": 2}, Outcome.SUCCEEDED),
+        ({"fail_times": 1, "non_retryable": True}, Outcome.DEAD),
+    ],
+)
+def test_the_after_finish_step_runs_once_when_the_job_is_over_for_good(
+    world: tuple, payload: dict[str, object], final: Outcome
+) -> None:
+    uow, clock, _, runner = world
+    ctx = as_tenant(TenantId(uuid.uuid4()))
+    job = submit_job(SubmitJob("diagnostic", payload), ctx, uow, clock, TTL).job
+    finished: list[tuple[uuid.UUID, JobStatus]] = []
+
+    def after(_: object, run: JobRun) -> None:
+        # The outcome is recorded before the step runs.
+        finished.append((run.job_id, uow.store.jobs[run.job_id].status))
+
+    outcomes = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(cast(dict[str, Any], AFTER_FINISH), "diagnostic", after)
+        for _ in range(5):
+            outcomes.append(runner.run(job.id, ctx, "worker@test").outcome)
+            if outcomes[-1] is not Outcome.RETRY:
+                break
+        assert runner.run(job.id, ctx, "worker@test").outcome is Outcome.SKIPPED
+    assert outcomes[-1] is final
+    assert finished == [(job.id, JobStatus(final.value))]
+
+
+def test_a_failing_after_finish_step_leaves_the_outcome(world: tuple) -> None:
+    uow, clock, _, runner = world
+    ctx = as_tenant(TenantId(uuid.uuid4()))
+    job = submit_job(SubmitJob("diagnostic", {}), ctx, uow, clock, TTL).job
+
+    def after(_: object, run: JobRun) -> None:
+        raise OSError("storage unreachable")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(cast(dict[str, Any], AFTER_FINISH), "diagnostic", after)
+        assert runner.run(job.id, ctx, "worker@test").outcome is Outcome.SUCCEEDED
+    assert uow.store.jobs[job.id].status is JobStatus.SUCCEEDED

@@ -15,7 +15,10 @@ from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain import webhooks
 from jobplatform.domain.errors import NonRetryableError, RetryableError
 from jobplatform.domain.tenant import TenantId
+from jobplatform.domain.webhook_destinations import DestinationPolicy
+from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
+from jobplatform.infrastructure.webhooks.resolver import resolve
 from unit.fakes import FakeClock, FakeUowFactory
 
 
@@ -76,7 +79,9 @@ def test_retry_after_in_seconds_or_as_a_date_is_capped(
 ) -> None:
     if isinstance(value, int):
         value = format_datetime(datetime.now(UTC) + timedelta(seconds=value), usegmt=True)
-    got = HttpxWebhookSender(5.0, 300.0)._retry_after(value)
+    got = HttpxWebhookSender(
+        5.0, 300.0, GuardedNetworkBackend(DestinationPolicy(), resolve)
+    )._retry_after(value)
     if low is None:
         assert got is None
     else:

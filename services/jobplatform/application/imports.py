@@ -27,6 +27,12 @@ class Contacts(abc.ABC):
         """Insert or update by id; the number of rows created or changed."""
 
 
+class ImportUploads(abc.ABC):
+    @abc.abstractmethod
+    def in_use(self, names: Sequence[str]) -> set[str]:
+        """Those of the upload names that an import not yet finished still has to read."""
+
+
 class ImportProgressLog(abc.ABC):
     @abc.abstractmethod
     def save(self, job_id: uuid.UUID, progress: ImportProgress, at: datetime) -> None: ...

@@ -24,6 +24,11 @@ class JobServices:
     mailer: Mailer | None = None
     # Rows per transaction of a CSV import.
     import_chunk_rows: int = 1000
+    # An upload no unfinished import names is deleted once it is this old.
+    upload_orphan_age_seconds: float = 86_400.0
+    # Scheduled pruning: rows deleted per transaction, and how long dead letters are kept.
+    prune_batch_size: int = 1000
+    dead_letter_retention_seconds: float = 30 * 86_400.0
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from jobplatform.application.audit import AuditLog
-from jobplatform.application.imports import Contacts, ImportProgressLog
+from jobplatform.application.imports import Contacts, ImportProgressLog, ImportUploads
 from jobplatform.application.records import (
     AttemptRecord,
     DeadLetter,
@@ -100,7 +100,8 @@ class IdempotencyKeys(abc.ABC):
         """Store the key; raise KeyAlreadyClaimed if a record live at ``now`` exists."""
 
     @abc.abstractmethod
-    def delete_expired(self, now: datetime) -> int: ...
+    def delete_expired(self, now: datetime, limit: int) -> int:
+        """Delete at most ``limit`` keys expired at ``now``; how many were deleted."""
 
 
 class EffectLedger(abc.ABC):
@@ -125,6 +126,10 @@ class DeadLetters(abc.ABC):
 
     @abc.abstractmethod
     def mark_replayed(self, letter_id: uuid.UUID, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def delete_older_than(self, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` letters created before ``before``; how many were deleted."""
 
 
 class AttemptLog(abc.ABC):
@@ -169,6 +174,7 @@ class UnitOfWork(Transaction):
     audit: AuditLog
     contacts: Contacts
     import_progress: ImportProgressLog
+    import_uploads: ImportUploads
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
         """Store newly queued jobs, each with the outbox message that dispatches it. An

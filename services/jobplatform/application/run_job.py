@@ -12,7 +12,7 @@ import structlog
 
 from jobplatform.application.effects import EffectGuard
 from jobplatform.application.handlers.job_run import JobRun
-from jobplatform.application.handlers.registry import HANDLERS
+from jobplatform.application.handlers.registry import AFTER_FINISH, HANDLERS
 from jobplatform.application.job_services import JobServices
 from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
 from jobplatform.application.records import AttemptRecord, DeadLetter
@@ -41,6 +41,9 @@ class RunResult:
     retry_delay: float | None = None
     error_class: str | None = None
     duration: float = 0.0
+
+
+_OVER_FOR_GOOD = frozenset({Outcome.SUCCEEDED, Outcome.DEAD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +82,25 @@ class JobRunner:
             services=self.services,
         )
         error: BaseException | None = None
+        payload = None
         try:
-            HANDLERS[job.type](spec.payload_model.model_validate(job.payload), run)
+            payload = spec.payload_model.model_validate(job.payload)
+            HANDLERS[job.type](payload, run)
         except Exception as exc:  # every failure is classified below, none is swallowed
             error = exc
-        return self._finish(job, units, started, error)
+        result = self._finish(job, units, started, error)
+        after = AFTER_FINISH.get(job.type)
+        if after is not None and payload is not None and result.outcome in _OVER_FOR_GOOD:
+            try:
+                after(payload, run)
+            except Exception as exc:  # the outcome stands; a scheduled cleanup follows up
+                log.warning(
+                    "job_after_finish_failed",
+                    job_id=str(job.id),
+                    job_type=job.type,
+                    error_class=error_class_name(exc),
+                )
+        return result
 
     def _start(self, job_id: uuid.UUID, units: TenantUnits, owner: str) -> Job | None:
         now = self.clock.now()

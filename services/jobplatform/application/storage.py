@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from jobplatform.domain.storage_key import StorageKey
+from jobplatform.domain.tenant import TenantId
 
 
 class ObjectNotFound(LookupError):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: StorageKey
+    modified_at: datetime
 
 
 class Storage(abc.ABC):
@@ -30,3 +39,7 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def delete(self, key: StorageKey) -> bool:
         """Remove the object; False if there was none."""
+
+    @abc.abstractmethod
+    def list_folder(self, tenant: TenantId, folder: str) -> Iterator[StoredObject]:
+        """The objects directly in one folder of the tenant's (``uploads``), in no order."""

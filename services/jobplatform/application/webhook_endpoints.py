@@ -7,13 +7,24 @@ from collections.abc import Sequence
 
 from jobplatform.application.errors import NotFound
 from jobplatform.application.ports import Clock, UnitOfWorkFactory
-from jobplatform.application.webhooks import WebhookAttempt, WebhookEndpoint
+from jobplatform.application.webhooks import (
+    WebhookAttempt,
+    WebhookDestinationCheck,
+    WebhookEndpoint,
+)
 from jobplatform.domain.tenant import TenantContext
 
 
 def put_webhook_endpoint(
-    endpoint: WebhookEndpoint, ctx: TenantContext, uow_factory: UnitOfWorkFactory, clock: Clock
+    endpoint: WebhookEndpoint,
+    ctx: TenantContext,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    destinations: WebhookDestinationCheck,
 ) -> None:
+    """Store the endpoint; raises WebhookDestinationForbidden for a URL the platform does not
+    post to (each delivery checks again: what a name resolves to can change)."""
+    destinations.check(endpoint.url)
     with uow_factory.for_tenant(ctx.tenant_id) as uow:
         uow.webhook_endpoints.put(endpoint, clock.now())
         uow.commit()

@@ -54,3 +54,9 @@ class WebhookSender(abc.ABC):
         self, url: str, headers: dict[str, str], body: bytes, timeout_seconds: float
     ) -> WebhookAnswer:
         """POST once; a network error or timeout is an answer without a status, not a raise."""
+
+
+class WebhookDestinationCheck(abc.ABC):
+    @abc.abstractmethod
+    def check(self, url: str) -> None:
+        """Raise WebhookDestinationForbidden unless webhooks may be posted to ``url``."""

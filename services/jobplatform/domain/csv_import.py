@@ -20,6 +20,11 @@ class ImportFileInvalid(NonRetryableError):
     """The file is not a CSV of the expected shape (encoding, header); see the error report."""
 
 
+class ImportUploadGone(NonRetryableError):
+    """The upload is no longer stored: its import finished before (a replayed import), or it
+    was removed as an orphan."""
+
+
 @dataclass(frozen=True, slots=True)
 class ContactRecord:
     external_id: str

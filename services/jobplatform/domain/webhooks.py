@@ -16,6 +16,7 @@ from typing import Any
 
 from jobplatform.domain.errors import NonRetryableError, RetryableError
 from jobplatform.domain.tenant import TenantId
+from jobplatform.domain.webhook_destinations import WebhookDestinationForbidden
 
 SIGNATURE_HEADER = "Webhook-Signature"
 TIMESTAMP_HEADER = "Webhook-Timestamp"
@@ -48,12 +49,14 @@ def signed_headers(
 
 @dataclass(frozen=True, slots=True)
 class WebhookAnswer:
-    """What one attempt got back: a status, or the network error that stood in its way."""
+    """What one attempt got back: a status, or the network error that stood in its way, or
+    why the platform refused to send it (``refused``: the destination is not allowed)."""
 
     status: int | None
     latency_ms: float
     retry_after: float | None = None
     error_class: str | None = None
+    refused: str | None = None
 
 
 class WebhookUnreachable(RetryableError):
@@ -78,6 +81,8 @@ class UnknownWebhookEndpoint(NonRetryableError):
 
 def check_answer(answer: WebhookAnswer) -> None:
     """Return for a delivered webhook; raise the failure class the answer stands for."""
+    if answer.refused is not None:
+        raise WebhookDestinationForbidden(answer.refused)
     status = answer.status
     if status is None:
         raise WebhookUnreachable(answer.error_class or "no answer")

@@ -19,6 +19,7 @@ from jobplatform.application.job_services import JobServices
 from jobplatform.application.key_cache import KeyCache
 from jobplatform.application.ports import JobIntake
 from jobplatform.application.run_job import JobRunner
+from jobplatform.domain.webhook_destinations import DestinationPolicy
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.health import database_ready
@@ -33,7 +34,10 @@ from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
 from jobplatform.infrastructure.secrets.file_secrets import FileSecretStore
 from jobplatform.infrastructure.settings import Settings
 from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
+from jobplatform.infrastructure.webhooks.destination_check import ResolvingDestinationCheck
+from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
+from jobplatform.infrastructure.webhooks.resolver import resolve
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
@@ -110,11 +114,27 @@ class Container:
             storage=self.storage,
             secrets=secrets,
             webhooks=HttpxWebhookSender(
-                s.webhook_connect_timeout_seconds, s.webhook_retry_after_max_seconds
+                s.webhook_connect_timeout_seconds,
+                s.webhook_retry_after_max_seconds,
+                GuardedNetworkBackend(self.webhook_policy, resolve),
             ),
             mailer=SmtpMailer(smtp, secrets),
             import_chunk_rows=s.import_chunk_rows,
+            upload_orphan_age_seconds=s.upload_orphan_age_seconds,
+            prune_batch_size=s.prune_batch_size,
+            dead_letter_retention_seconds=s.dead_letter_retention_seconds,
         )
+
+    @cached_property
+    def webhook_policy(self) -> DestinationPolicy:
+        return DestinationPolicy.of(
+            allowed=self.settings.webhook_allowed_networks,
+            denied=self.settings.webhook_denied_networks,
+        )
+
+    @cached_property
+    def webhook_destinations(self) -> ResolvingDestinationCheck:
+        return ResolvingDestinationCheck(self.webhook_policy, resolve)
 
     @cached_property
     def storage(self) -> LocalFileStorage:

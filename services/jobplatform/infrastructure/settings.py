@@ -6,6 +6,7 @@ reads the environment, and no module passes values to another through it.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -53,6 +54,11 @@ class Settings(BaseSettings):
     job_retention_days: float = Field(default=30.0, gt=0)
     retention_schedule_seconds: float = Field(default=3_600.0, gt=0)
     retention_batch_rows: int = Field(default=1_000, ge=1, le=100_000)
+    # Dead letters are kept this long, then pruned by beat this often.
+    dead_letter_retention_seconds: float = Field(default=2_592_000.0, gt=0)
+    dead_letter_prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # Rows a scheduled prune deletes per transaction (it goes on until none is left).
+    prune_batch_size: int = Field(default=1_000, ge=1, le=100_000)
     # A standby beat takes over this long after the active one stops renewing its lock.
     beat_lock_timeout_seconds: int = Field(default=25, ge=2)
     # Payload field names masked in every log line, on top of the built-in list.
@@ -81,6 +87,11 @@ class Settings(BaseSettings):
     # Retry-After (a longer one is cut to it).
     webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_after_max_seconds: float = Field(default=300.0, ge=0)
+    # Webhooks go to public addresses only; these CIDR lists (comma-separated) allow networks
+    # that are not public (a loopback receiver in tests) and deny networks that are (the
+    # cluster's own ranges when public); a denied network is refused even when allowed.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_denied_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Email dispatch: the platform's SMTP server. The password is named by reference, a file
     # of the secrets directory (<secrets_dir>/platform/<ref>), read when a message is sent.
     smtp_host: str = "127.0.0.1"
@@ -93,6 +104,10 @@ class Settings(BaseSettings):
     # CSV import: the largest upload (413 beyond it) and the rows committed per transaction.
     import_max_bytes: int = Field(default=104_857_600, gt=0)
     import_chunk_rows: int = Field(default=1_000, gt=0, le=100_000)
+    # An import's upload is deleted when the import is over; beat also deletes, this often,
+    # uploads older than the age below that no unfinished import names (orphans).
+    upload_cleanup_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    upload_orphan_age_seconds: float = Field(default=86_400.0, gt=0)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 
@@ -107,11 +122,25 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return url
 
-    @field_validator("sensitive_fields", mode="before")
+    @field_validator(
+        "sensitive_fields", "webhook_allowed_networks", "webhook_denied_networks", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("webhook_allowed_networks", "webhook_denied_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not a CIDR network (10.0.0.0/8, fd00::/8)"
+                ) from None
         return value
 
     @field_validator("log_level", mode="before")

@@ -15,9 +15,11 @@ from typing import IO
 
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.imports import ImportProgress
+from jobplatform.application.storage import ObjectNotFound
 from jobplatform.domain.csv_import import (
     ContactRecord,
     ImportFileInvalid,
+    ImportUploadGone,
     check_row,
     column_order,
 )
@@ -76,8 +78,12 @@ def handle_csv_import(payload: CsvImportPayload, run: JobRun) -> None:
             return report_key.name
 
         try:
+            first = storage.open(upload)
+        except ObjectNotFound:
+            raise ImportUploadGone(payload.upload) from None
+        try:
             # First pass: the total, so progress reads "rows done of total".
-            with storage.open(upload) as stream:
+            with first as stream:
                 total = sum(1 for _ in _rows(stream)) - 1
             progress = save(ImportProgress(max(total, 0), 0, 0, 0), [])
             with storage.open(upload) as stream:
@@ -116,3 +122,10 @@ def handle_csv_import(payload: CsvImportPayload, run: JobRun) -> None:
                 [],
             )
             raise
+
+
+def release_csv_upload(payload: CsvImportPayload, run: JobRun) -> None:
+    """Once the import is over for good (done, or dead after its last attempt), its upload
+    is of no more use: delete it. The error report stays, for the tenant to download."""
+    storage = run.services.require_storage()
+    storage.delete(StorageKey.of(run.context.tenant_id, payload.upload))

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
+from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
+from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.spec import JobTypeSpec
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
@@ -32,6 +34,8 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             AUDIT_RECORD,
             EVENT_DISPATCH,
             CSV_IMPORT,
+            CLEANUP_UPLOADS,
+            PRUNE_DEAD_LETTERS,
         )
     }
 )

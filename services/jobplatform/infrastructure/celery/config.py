@@ -79,6 +79,24 @@ def celery_config(s: Settings) -> dict[str, Any]:
                 ),
             },
             **retention_schedule(s),
+            "prune-dead-letters": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.dead_letter_prune_schedule_seconds,
+                "args": (
+                    "prune-dead-letters",
+                    "maintenance.prune_dead_letters",
+                    s.dead_letter_prune_schedule_seconds,
+                ),
+            },
+            "cleanup-uploads": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.upload_cleanup_schedule_seconds,
+                "args": (
+                    "cleanup-uploads",
+                    "maintenance.cleanup_uploads",
+                    s.upload_cleanup_schedule_seconds,
+                ),
+            },
         },
     }
 

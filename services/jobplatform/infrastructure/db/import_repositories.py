@@ -9,8 +9,14 @@ from datetime import datetime
 from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from jobplatform.application.imports import Contacts, ImportProgress, ImportProgressLog
+from jobplatform.application.imports import (
+    Contacts,
+    ImportProgress,
+    ImportProgressLog,
+    ImportUploads,
+)
 from jobplatform.domain.csv_import import ContactRecord
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import tables as t
 
@@ -49,6 +55,28 @@ class SqlContacts(Contacts):
             "names": [r.name for r in latest],
         }
         return len(self._c.execute(_UPSERT, params).all())
+
+
+# An import's upload is its payload's "upload"; row-level security keeps it to the tenant.
+_UPLOADS_IN_USE = text(
+    """
+    SELECT DISTINCT payload->>'upload' AS upload FROM jobs
+    WHERE tenant_id = CAST(:tenant AS uuid) AND type = :type
+      AND status NOT IN ('succeeded', 'failed', 'dead')
+      AND payload->>'upload' = ANY(CAST(:names AS text[]))
+    """
+)
+
+
+class SqlImportUploads(ImportUploads):
+    def __init__(self, conn: Connection, tenant: TenantId):
+        self._c, self._tenant = conn, tenant.value
+
+    def in_use(self, names: Sequence[str]) -> set[str]:
+        if not names:
+            return set()
+        params = {"tenant": str(self._tenant), "type": CSV_IMPORT.name, "names": list(names)}
+        return {row.upload for row in self._c.execute(_UPLOADS_IN_USE, params)}
 
 
 class SqlImportProgress(ImportProgressLog):

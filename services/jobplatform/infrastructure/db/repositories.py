@@ -194,12 +194,17 @@ class SqlIdempotencyKeys(ports.IdempotencyKeys):
         if claimed is None:  # a live record under this key: the other request won
             raise ports.KeyAlreadyClaimed(record.key)
 
-    def delete_expired(self, now: datetime) -> int:
+    def delete_expired(self, now: datetime, limit: int) -> int:
+        k = t.idempotency_keys.c
+        # A batch at a time: one statement never holds a tenant's whole backlog of keys.
+        batch = (
+            select(k.key)
+            .where(k.tenant_id == self._tenant, k.expires_at <= now)
+            .limit(limit)
+            .scalar_subquery()
+        )
         result = self._c.execute(
-            delete(t.idempotency_keys).where(
-                t.idempotency_keys.c.tenant_id == self._tenant,
-                t.idempotency_keys.c.expires_at <= now,
-            )
+            delete(t.idempotency_keys).where(k.tenant_id == self._tenant, k.key.in_(batch))
         )
         return int(result.rowcount or 0)
 
@@ -273,6 +278,20 @@ class SqlDeadLetters(ports.DeadLetters):
             )
             .values(replayed_at=at)
         )
+
+    def delete_older_than(self, before: datetime, limit: int) -> int:
+        d = t.dead_letters.c
+        batch = (
+            select(d.id)
+            .where(d.tenant_id == self._tenant, d.created_at < before)
+            .order_by(d.created_at)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        result = self._c.execute(
+            delete(t.dead_letters).where(d.tenant_id == self._tenant, d.id.in_(batch))
+        )
+        return int(result.rowcount or 0)
 
 
 class SqlAttemptLog(ports.AttemptLog):

@@ -26,7 +26,11 @@ from jobplatform.infrastructure.db.accept_statement import (
 )
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
 from jobplatform.infrastructure.db.history import SqlJobHistory
-from jobplatform.infrastructure.db.import_repositories import SqlContacts, SqlImportProgress
+from jobplatform.infrastructure.db.import_repositories import (
+    SqlContacts,
+    SqlImportProgress,
+    SqlImportUploads,
+)
 from jobplatform.infrastructure.db.recovery import SqlRecovery
 from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookAttempts,
@@ -79,6 +83,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.audit = SqlAuditLog(self._conn, tenant)
         self.contacts = SqlContacts(self._conn, tenant)
         self.import_progress = SqlImportProgress(self._conn, tenant)
+        self.import_uploads = SqlImportUploads(self._conn, tenant)
         self._tenant = tenant
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:

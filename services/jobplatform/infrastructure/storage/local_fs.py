@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from jobplatform.application.storage import ObjectNotFound, Storage
+from jobplatform.application.storage import ObjectNotFound, Storage, StoredObject
 from jobplatform.domain.storage_key import InvalidStorageName, StorageKey
+from jobplatform.domain.tenant import TenantId
 
 
 class LocalFileStorage(Storage):
@@ -63,3 +65,22 @@ class LocalFileStorage(Storage):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return False
         return True
+
+    def list_folder(self, tenant: TenantId, folder: str) -> Iterator[StoredObject]:
+        directory = self._path(StorageKey.of(tenant, folder))
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            try:
+                key = StorageKey.of(tenant, f"{folder}/{entry.name}")
+            except InvalidStorageName:
+                continue  # not an object: a write in progress (.part-*), or a stranger's file
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                modified = entry.stat(follow_symlinks=False).st_mtime
+            except FileNotFoundError:
+                continue  # removed meanwhile
+            yield StoredObject(key, datetime.fromtimestamp(modified, UTC))

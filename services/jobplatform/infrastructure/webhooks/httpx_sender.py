@@ -1,7 +1,10 @@
 """POST a signed webhook with httpx: one request per attempt, never a redirect followed.
 
 A network error or a timeout is an answer without a status (the error's class name only:
-an exception's text can quote the URL, and the headers it quotes carry the signature)."""
+an exception's text can quote the URL, and the headers it quotes carry the signature). A
+destination the platform does not post to (webhook_destinations.py) is refused before any
+connection is made: checked on the URL here, and on each resolved address by the guarded
+network backend every connection goes through."""
 
 from __future__ import annotations
 
@@ -10,15 +13,24 @@ import time
 from datetime import UTC, datetime
 
 import httpx
+import structlog
 
 from jobplatform.application.webhooks import WebhookSender
+from jobplatform.domain.webhook_destinations import WebhookDestinationForbidden, destination
 from jobplatform.domain.webhooks import WebhookAnswer
+from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
+from jobplatform.infrastructure.webhooks.guarded_transport import GuardedTransport
+
+log = structlog.get_logger("jobplatform.webhooks")
 
 
 class HttpxWebhookSender(WebhookSender):
-    def __init__(self, connect_timeout: float, retry_after_max: float):
+    def __init__(
+        self, connect_timeout: float, retry_after_max: float, backend: GuardedNetworkBackend
+    ):
         self._connect_timeout = connect_timeout
         self._retry_after_max = retry_after_max
+        self._backend = backend
 
     def post(
         self, url: str, headers: dict[str, str], body: bytes, timeout_seconds: float
@@ -28,9 +40,24 @@ class HttpxWebhookSender(WebhookSender):
         )
         started = time.monotonic()
         try:
+            destination(url)
             # A client per attempt: nothing of one tenant's connection serves another's.
-            with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            with httpx.Client(
+                transport=GuardedTransport(self._backend),
+                timeout=timeout,
+                follow_redirects=False,
+                trust_env=False,
+            ) as client:
                 response = client.post(url, content=body, headers=headers)
+        except WebhookDestinationForbidden as exc:
+            # The reason names the address, never the URL's path or query.
+            log.warning("webhook_destination_refused", reason=str(exc))
+            return WebhookAnswer(
+                status=None,
+                latency_ms=_ms_since(started),
+                error_class=type(exc).__name__,
+                refused=str(exc),
+            )
         except httpx.HTTPError as exc:
             return WebhookAnswer(
                 status=None, latency_ms=_ms_since(started), error_class=type(exc).__name__

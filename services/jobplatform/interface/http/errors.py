@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jobplatform.application.errors import Conflict, IdempotencyConflict, InvalidPayload, NotFound
 from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.job_types.catalog import UnknownJobType, submittable_types
+from jobplatform.domain.webhook_destinations import WebhookDestinationForbidden
 from jobplatform.interface.http.problem import field_error, problem
 
 log = structlog.get_logger("jobplatform.http")
@@ -74,6 +75,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 {**e, "loc": ["body", "payload", *list(e["loc"])]}  # type: ignore[call-overload]
                 for e in exc.errors
             ],
+        )
+
+    @app.exception_handler(WebhookDestinationForbidden)
+    async def forbidden_destination(_: Request, exc: WebhookDestinationForbidden) -> JSONResponse:
+        # The reason names the scheme or the address at fault: the tenant's own URL's.
+        message = f"webhooks are not sent to this URL: {exc}"
+        return problem(
+            422, message, [field_error(["body", "url"], message, "destination_forbidden")]
         )
 
     @app.exception_handler(IdempotencyConflict)

@@ -14,7 +14,10 @@ MEANING = {
     409: "Idempotency-Key reused for a different request, or a dead letter already replayed.",
     413: "The body is larger than JOBPLATFORM_MAX_BODY_BYTES.",
     415: "The body is not declared as JSON.",
-    422: "Unknown job type, invalid payload or parameter, or a NUL character in a string.",
+    422: (
+        "Unknown job type, invalid payload or parameter, a NUL character in a string, or a "
+        "webhook URL the platform does not post to."
+    ),
     500: "An unexpected fault (logged without request data).",
     503: "The job store cannot be reached; nothing was stored, retry (Retry-After).",
 }

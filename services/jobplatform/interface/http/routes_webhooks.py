@@ -53,7 +53,7 @@ def put_endpoint(
         secret_ref=body.secret_ref,
         timeout_seconds=body.timeout_seconds,
     )
-    put_webhook_endpoint(endpoint, ctx, c.uow_factory, c.clock)
+    put_webhook_endpoint(endpoint, ctx, c.uow_factory, c.clock, c.webhook_destinations)
     # Audited off the request path: the event is a queued job, written by a worker.
     record_audit_event(
         "webhook_endpoint.updated",

@@ -1,0 +1,133 @@
+"""An import's upload lives as long as the import needs it: deleted once the import is over
+(succeeded or dead; the error report stays), and the scheduled cleanup deletes old uploads no
+unfinished import names. Real web, relay, workers, Postgres and storage directory."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devstack.wait import wait_for
+from jobplatform.application.submit_job import SubmitJob, submit_job
+from jobplatform.domain.job_status import JobStatus
+from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
+from jobplatform.domain.job_types.csv_import import CSV_IMPORT
+from jobplatform.domain.tenant import TenantContext
+from jobplatform.infrastructure.container import Container
+from support.jobs import wait_status
+from support.tenants import TenantFixture
+from support.unpublished_jobs import add_unpublished_job
+
+DAY = 86_400  # JOBPLATFORM_UPLOAD_ORPHAN_AGE_SECONDS of the suite's platform (the default)
+
+
+def _uploads(storage_root: Path, tenant: TenantFixture) -> set[str]:
+    folder = storage_root / str(tenant.id) / "uploads"
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def _import(api: httpx.Client, tenant: TenantFixture, body: bytes) -> dict[str, Any]:
+    r = api.post(
+        "/v1/imports", content=body, headers={**tenant.headers, "Content-Type": "text/csv"}
+    )
+    assert r.status_code == 202, r.text
+    return wait_status(api, tenant, r.json()["job_id"], "succeeded", "dead")
+
+
+def test_a_finished_import_deletes_its_upload_and_keeps_its_error_report(
+    api: httpx.Client, tenant: TenantFixture, platform: object, storage_root: Path
+) -> None:
+    job = _import(api, tenant, b"id,email,name\nc1,one@example.test,One\nc2,bad,Two\n")
+    assert job["status"] == "succeeded"
+    upload = Path(job["payload"]["upload"]).name
+    # Deleted right after the outcome is recorded: wait for it, not for a time.
+    wait_for(lambda: upload not in _uploads(storage_root, tenant), timeout=30, what="deletion")
+    report = api.get(f"/v1/jobs/{job['id']}", headers=tenant.headers).json()
+    assert report["progress"]["error_report"] is True
+    r = api.get(f"/v1/imports/{job['id']}/errors", headers=tenant.headers)
+    assert r.status_code == 200 and "c2" not in r.text and "3," in r.text
+
+
+def test_a_dead_import_deletes_its_upload_and_keeps_its_error_report(
+    api: httpx.Client, tenant: TenantFixture, platform: object, storage_root: Path
+) -> None:
+    job = _import(api, tenant, b"id,email,name\n\xff\xfe,x,y\n")
+    assert (job["status"], job["error_class"]) == ("dead", "ImportFileInvalid")
+    upload = Path(job["payload"]["upload"]).name
+    wait_for(lambda: upload not in _uploads(storage_root, tenant), timeout=30, what="deletion")
+    r = api.get(f"/v1/imports/{job['id']}/errors", headers=tenant.headers)
+    assert r.status_code == 200 and "UTF-8" in r.text
+
+
+def _stored_upload(storage_root: Path, tenant: TenantFixture, age_seconds: float) -> str:
+    """An upload file as POST /v1/imports stores it, last written ``age_seconds`` ago."""
+    name = f"{uuid.uuid4().hex}.csv"
+    folder = storage_root / str(tenant.id) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(b"id,email,name\n")
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+    return name
+
+
+def test_the_scheduled_cleanup_deletes_old_uploads_no_unfinished_import_names(
+    api: httpx.Client,
+    tenant: TenantFixture,
+    other_tenant: TenantFixture,
+    container: Container,
+    platform: object,
+    storage_root: Path,
+) -> None:
+    orphan = _stored_upload(storage_root, tenant, 2 * DAY)
+    recent = _stored_upload(storage_root, tenant, 60)
+    awaited = _stored_upload(storage_root, tenant, 2 * DAY)
+    finished = _stored_upload(storage_root, tenant, 2 * DAY)
+    theirs = _stored_upload(storage_root, other_tenant, 2 * DAY)
+    # An import still queued (never published, so no worker takes it) needs its old upload;
+    # one that is over does not.
+    add_unpublished_job(
+        container,
+        tenant.id,
+        CSV_IMPORT.name,
+        {"upload": f"uploads/{awaited}"},
+        internal_allowed=True,
+    )
+    done = add_unpublished_job(
+        container,
+        tenant.id,
+        CSV_IMPORT.name,
+        {"upload": f"uploads/{finished}"},
+        internal_allowed=True,
+    )
+    with container.uow_factory.for_tenant(tenant.id) as uow:
+        job = uow.jobs.get(done.id)
+        assert job is not None
+        job.status = JobStatus.SUCCEEDED
+        uow.jobs.save(job)
+        uow.commit()
+
+    assert _uploads(storage_root, tenant) == {orphan, recent, awaited, finished}
+
+    def cleanup() -> dict[str, Any]:
+        submitted = submit_job(
+            SubmitJob(type=CLEANUP_UPLOADS.name, payload={}, internal_allowed=True),
+            TenantContext(tenant_id=tenant.id, request_id="cleanup-test"),
+            container.uow_factory,
+            container.clock,
+            container.idempotency_ttl,
+        )
+        return wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")
+
+    assert cleanup()["status"] == "succeeded"
+    # The old orphan and the finished import's upload are gone; the rest stays.
+    assert _uploads(storage_root, tenant) == {recent, awaited}
+    assert _uploads(storage_root, other_tenant) == {theirs}  # another tenant's job, not this
+    # Safe to run again: nothing more goes.
+    assert cleanup()["status"] == "succeeded"
+    assert _uploads(storage_root, tenant) == {recent, awaited}
