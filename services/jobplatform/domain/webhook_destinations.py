@@ -127,7 +127,11 @@ class DestinationPolicy:
         for candidate in candidates:
             if any(_contains(n, candidate) for n in self.denied):
                 return f"{address} is in a denied network"
-        if any(_contains(n, c) for n in self.allowed for c in candidates):
+        # A network allows the addresses it holds and their IPv4-mapped form (the same host
+        # through a dual-stack socket), never a 6to4, NAT64 or compatible address that merely
+        # carries one of them (allowing 0.0.0.0 must not allow 2002::).
+        same_host = [address] if address.version == 4 else [address, address.ipv4_mapped]
+        if any(_contains(n, c) for n in self.allowed for c in same_host if c is not None):
             return None
         # An address carrying an IPv4 one reaches that one: it is the one judged.
         reason = _special_use(address if embedded is None else embedded)
