@@ -6,6 +6,7 @@ still succeeds, runs once and does its guarded effect once (docs/upgrade.md says
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import pytest
 
 from cluster.chart_release import CHART, RELEASE, Installed
 from cluster.job_stream import JobStream, Outcome, outcome
-from cluster.k8s_helpers import kubectl_json
+from cluster.k8s_helpers import kubectl, kubectl_json
 from devstack.wait import wait_for
 
 pytestmark = pytest.mark.timeout(1800)
@@ -81,12 +82,16 @@ def roll_while_jobs_flow(release: Installed, change: str, run_helm: Callable[[],
     during = len(stream.accepted) - before
     # helm waited for the new pods; the old ones may still be finishing their tasks.
     for pool in ROLLED_POOLS:
-        wait_for(
-            lambda p=pool: not (release.pods(f"worker-{p}") & old_pods[p]),  # type: ignore[misc]
-            timeout=900,
-            interval=2,
-            what=f"the old {pool} workers to stop",
-        )
+        try:
+            wait_for(
+                lambda p=pool: not (release.pods(f"worker-{p}") & old_pods[p]),  # type: ignore[misc]
+                timeout=900,
+                interval=2,
+                what=f"the old {pool} workers to stop",
+            )
+        except TimeoutError as exc:
+            left = release.pods(f"worker-{pool}") & old_pods[pool]
+            raise TimeoutError(f"{exc}\n{_why_still_there(release, left)}") from None
     stream.wait_for_more(BATCHES_AROUND * 4, what=f"jobs accepted after the {change}")
     accepted = stream.stop()
     after = len(accepted) - before - during
@@ -100,6 +105,27 @@ def roll_while_jobs_flow(release: Installed, change: str, run_helm: Callable[[],
         dict(stream.refusals),
         outcome(release, accepted),
     )
+
+
+def _why_still_there(release: Installed, pods: set[str]) -> str:
+    """What a worker pod that outlived its stop was doing: its phase, its containers' states,
+    the jobs Postgres has running and the end of its log."""
+    running = release.sql("SELECT id, type, lease_owner FROM jobs WHERE status = 'running'")
+    lines = [f"running jobs: {running or 'none'}"]
+    for pod in sorted(pods):
+        try:
+            status = kubectl_json(release.cluster, "get", "pod", pod, "-n", release.namespace)
+            states = [c.get("state") for c in status["status"].get("containerStatuses", [])]
+            lines.append(
+                f"{pod}: phase {status['status'].get('phase')}, deletion "
+                f"{status['metadata'].get('deletionTimestamp')}, containers {states}"
+            )
+            lines.append(
+                kubectl(release.cluster, "logs", pod, "-n", release.namespace, "--tail=60")
+            )
+        except subprocess.CalledProcessError as exc:
+            lines.append(f"{pod}: {exc.stderr}")
+    return "\n".join(lines)
 
 
 def _report(request: pytest.FixtureRequest, rolled: Rolled) -> None:
