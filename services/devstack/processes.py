@@ -110,11 +110,18 @@ def start_web(
         f"web-{port}", ["web", "--port", str(port)], env.environ(**overrides), env.log_dir
     )
     base = f"http://127.0.0.1:{port}"
-    wait_for(
-        lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200,
-        timeout=30,
-        what="web to answer",
-    )
+    try:
+        wait_for(
+            lambda: not proc.alive() or httpx.get(f"{base}/healthz", timeout=1).status_code == 200,
+            timeout=60,
+            what="web to answer",
+        )
+    except TimeoutError:
+        # A web that comes up after the caller gave up would be left behind, serving nobody.
+        proc.stop()
+        raise
+    if not proc.alive():
+        raise RuntimeError(f"web exited: {proc.log_path.read_text()[-3000:]}")
     return proc, base
 
 
