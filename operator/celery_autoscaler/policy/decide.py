@@ -15,7 +15,7 @@ from celery_autoscaler.policy.history import History
 from celery_autoscaler.policy.observation import Observation
 from celery_autoscaler.policy.recommend import components, strongest_demand
 from celery_autoscaler.policy.spec import PoolSpec
-from celery_autoscaler.policy.stabilise import stabilise
+from celery_autoscaler.policy.stabilise import idle_with_nothing_waiting, stabilise
 from celery_autoscaler.policy.step_limits import limit_steps
 from celery_autoscaler.policy.zero import may_reach_zero
 
@@ -54,7 +54,7 @@ def decide(
     n = _clamp(spec, raw)
     if n != raw:
         reason = Reason.MAX_REPLICAS if raw > n else Reason.MIN_REPLICAS
-    stable = stabilise(spec, history, n, current, now)
+    stable = n if idle_with_nothing_waiting(obs) else stabilise(spec, history, n, current, now)
     if stable != n:
         n, reason = stable, Reason.STABILISING
     busy = _clamp(spec, parts[Reason.BUSY_WORKERS])

@@ -89,12 +89,25 @@ def test_busy_workers_do_not_hold_idle_pods_through_the_window() -> None:
 
 def test_scale_down_waits_for_the_stabilisation_window() -> None:
     _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
-    quiet = observe(idle=10)
+    quiet = observe(idle=10, scheduled=3)  # retries held for an ETA: work is still coming
     window = SPEC.scale_down.stabilisation_seconds
     early, _ = run(SPEC, quiet, current=10, history=history, now=window - 1)
     assert early.replicas == 10 and early.reason == Reason.STABILISING
     late, _ = run(SPEC, quiet, current=10, history=history, now=window + 1)
     assert late.replicas < 10
+
+
+def test_idle_workers_with_nothing_waiting_go_without_the_window() -> None:
+    _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
+    decision, _ = run(SPEC, observe(busy=3, idle=7), current=10, history=history, now=1)
+    assert decision.replicas == 3
+    assert decision.drain == tuple(f"idle-{i}" for i in range(7))
+
+
+def test_one_ready_message_keeps_the_window() -> None:
+    _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
+    decision, _ = run(SPEC, observe(ready=1, busy=3, idle=7), current=10, history=history, now=1)
+    assert decision.replicas == 10 and decision.reason == Reason.STABILISING
 
 
 def test_failed_probe_holds_and_raises_probe_failing() -> None:
