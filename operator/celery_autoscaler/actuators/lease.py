@@ -25,7 +25,10 @@ log = logging.getLogger("celery_autoscaler.lease")
 
 
 def _now_utc() -> datetime:
-    return datetime.now(UTC)
+    # The client writes isoformat(), which drops a zero fraction; the API's MicroTime wants
+    # six digits. A microsecond never matters here.
+    stamp = datetime.now(UTC)
+    return stamp if stamp.microsecond else stamp.replace(microsecond=1)
 
 
 @dataclass
