@@ -1,11 +1,12 @@
-"""kopf wiring only: a timer per WorkerPool delegates to Reconciler; startup sets peering and
-the metrics endpoint. Everything that decides or talks to Redis lives elsewhere."""
+"""kopf wiring only: a timer per WorkerPool delegates to Reconciler; startup sets peering, the
+Lease and the metrics endpoint. Everything that decides or talks to Redis lives elsewhere."""
 
 from __future__ import annotations
 
 import logging
 import os
 import random
+import socket
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from prometheus_client import start_http_server
 
 from celery_autoscaler import crd, metrics
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
+from celery_autoscaler.actuators.lease import LeaseKeeper
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
 from celery_autoscaler.reconcile import Reconciler, config_error
 from celery_autoscaler.signals.connect import connect
@@ -22,6 +24,17 @@ from celery_autoscaler.signals.probe import RedisProbe
 
 TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollIntervalSeconds
 _state: dict[str, Reconciler] = {}
+_lease: dict[str, LeaseKeeper] = {}
+
+
+def _lease_keeper(api: client.ApiClient, name: str) -> LeaseKeeper:
+    """Peering alone leaves a window: a replica acts until it has seen a higher peer. The
+    Lease is taken before any reconcile, so a starting replica waits for the holder's Lease
+    to lapse (or be released) instead."""
+    served = [n for n in os.environ.get("OPERATOR_NAMESPACES", "").split(",") if n]
+    namespace = os.environ.get("OPERATOR_LEASE_NAMESPACE") or (served[0] if served else "default")
+    identity = os.environ.get("POD_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    return LeaseKeeper(client.CoordinationV1Api(api), namespace, name, identity)
 
 
 @kopf.on.login()
@@ -67,6 +80,8 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         client.CustomObjectsApi(api),
     )
     _state["reconciler"] = Reconciler(actuator, QueueAlertSink(client.CustomObjectsApi(api)))
+    if not settings.peering.standalone:
+        _lease["keeper"] = _lease_keeper(api, settings.peering.name)
     port = os.environ.get("OPERATOR_METRICS_PORT")
     if port:
         start_http_server(int(port))
@@ -95,6 +110,13 @@ def _probe(body: kopf.Body, memo: kopf.Memo, actuator: KubernetesActuator) -> Re
     return probe
 
 
+@kopf.on.cleanup()
+def release_lease(**_: Any) -> None:
+    keeper = _lease.get("keeper")
+    if keeper is not None:
+        keeper.release()
+
+
 @kopf.timer(crd.GROUP, crd.VERSION, "workerpools", interval=TICK, initial_delay=1.0)
 def reconcile_pool(
     body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
@@ -102,6 +124,9 @@ def reconcile_pool(
     now = time.time()
     if now - getattr(memo, "last_poll", 0.0) < crd.poll_interval(body["spec"]):
         return
+    keeper = _lease.get("keeper")
+    if keeper is not None and not keeper.held():
+        return  # another replica holds the Lease: it reconciles this pool
     memo.last_poll = now
     reconciler = _state["reconciler"]
     started = time.perf_counter()

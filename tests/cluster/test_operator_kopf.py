@@ -158,14 +158,20 @@ def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
 
 
 def _replica(
-    cluster: AClusterManager, peering: str, priority: int, log: Path
+    cluster: AClusterManager, peering: str, priority: int, log: Path, lease_ns: str
 ) -> subprocess.Popen[bytes]:
     """One operator replica, a process of its own as in a Deployment with two replicas."""
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "OPERATOR_LEASE_NAMESPACE": lease_ns,
+        "POD_ID": f"replica-{priority}",
+    }
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "kopf", "run", "-A", "--peering", peering,
              "--priority", str(priority), "-m", "celery_autoscaler.handlers"],
-            env={**os.environ, "KUBECONFIG": str(cluster.kubeconfig)},
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -193,7 +199,7 @@ def test_of_two_replicas_only_the_higher_priority_acts(
     # The higher replica runs first. Kopf's peering has a handover window: a replica that
     # registers before any higher peer acts until it sees one, so both starting at once would
     # make the check depend on which process wins the race rather than on the peering itself.
-    replicas = [_replica(cluster, name, 200, high_log)]
+    replicas = [_replica(cluster, name, 200, high_log, ns)]
     try:
         wait_for(lambda: peers() == [200], timeout=120, what="the higher replica registered")
         wait_for(
@@ -201,7 +207,7 @@ def test_of_two_replicas_only_the_higher_priority_acts(
             timeout=120,
             what="the higher replica reconciling the pool",
         )
-        replicas.append(_replica(cluster, name, 100, low_log))
+        replicas.append(_replica(cluster, name, 100, low_log, ns))
         wait_for(lambda: peers() == [100, 200], timeout=120, what="both replicas registered")
         # The lower replica is in the peering object and alive; the higher one goes on
         # reconciling the pool several times since.
@@ -225,6 +231,82 @@ def test_of_two_replicas_only_the_higher_priority_acts(
                 proc.wait(timeout=10)
     # The lower one never acted on it: a pool is scaled by one replica only.
     assert reconciled not in low_while_both_ran, low_while_both_ran.decode()[-3000:]
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def test_a_replica_without_the_lease_never_acts_until_the_holder_lapses(
+    cluster: AClusterManager, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Peering's window closed: a replica alone in its peering object (so peering lets it act)
+    still does not reconcile while another holder keeps renewing the Lease, and takes over
+    only once the holder has stopped renewing for a whole lease duration."""
+    install_crds(cluster)
+    ns = pool_namespace(cluster, redis_server.url)
+    apply(cluster, pool("leased", deployment="worker", pollIntervalSeconds=2), namespace=ns)
+    name = f"peering-{uuid.uuid4().hex[:6]}"
+    apply(
+        cluster,
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": name}},
+    )
+    renewals = iter(range(1_000_000))
+
+    def renew_as_other_holder() -> None:
+        second = next(renewals)
+        stamp = f"2026-01-01T00:{second // 60 % 60:02d}:{second % 60:02d}.000000Z"
+        apply(
+            cluster,
+            {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {"name": name},
+                "spec": {
+                    "holderIdentity": "another-replica",
+                    "leaseDurationSeconds": 15,
+                    "renewTime": stamp,
+                },
+            },
+            namespace=ns,
+        )
+
+    def decided() -> bool:
+        status = kubectl_json(cluster, "get", "workerpool", "leased", "-n", ns).get("status")
+        return bool((status or {}).get("lastDecision"))
+
+    renew_as_other_holder()
+    log = tmp_path / "replica.log"
+    timer_ran = f"[{ns}/leased] Timer 'reconcile_pool' succeeded".encode()
+    waiting = b"the Lease is held by another-replica: not acting"
+    proc = _replica(cluster, name, 100, log, ns)
+    try:
+        # Renewed on every check: the replica sees the holder alive and its timer runs
+        # several times past the Lease check without reconciling.
+        wait_for(
+            lambda: (
+                renew_as_other_holder() is None
+                and waiting in log.read_bytes()
+                and log.read_bytes().split(waiting, 1)[1].count(timer_ran) >= 5
+            ),
+            timeout=120,
+            interval=1.0,  # each check renews with kubectl: no need for ten a second
+            what="the replica to check the Lease several times",
+        )
+        assert not decided()
+        assert replicas(cluster, ns, "worker") == 1
+        # The holder stops renewing: the replica takes the Lease over and reconciles.
+        wait_for(decided, timeout=120, interval=1.0, what="the replica to take the Lease over")
+        lease = kubectl_json(cluster, "get", "lease", name, "-n", ns)
+        assert lease["spec"]["holderIdentity"] == "replica-100"
+    finally:
+        _stop(proc)
 
 
 def test_scale_in_removes_only_idle_workers(

@@ -123,6 +123,7 @@ def test_prefetched_running_and_countdown_messages_are_counted(
 ) -> None:
     queue = plain_worker
     app = client_app(redis_server.url)
+    sent = time.time()
     app.send_task("plain.sleep", (600,), queue=queue, countdown=3600)
     app.send_task("plain.sleep", (600,), queue=queue, countdown=3600, retries=2)
     for i in range(10):
@@ -142,6 +143,12 @@ def test_prefetched_running_and_countdown_messages_are_counted(
     assert q.retrying == 1
     assert q.ready == 6  # every priority list, the prefetched four excluded
     assert obs.scheduled == 2 and obs.complete
+    assert q.due_soon == ()  # an hour away: not due soon
+    # Seen from shortly before their ETA, both are due soon, by their ETA's second.
+    seen_from = sent + 3600 - 30
+    later = probe.poll(now=seen_from).queues[queue]
+    assert sum(n for _, n in later.due_soon) == 2
+    assert all(28 <= due <= 32 for due, _ in later.due_soon), later.due_soon
 
 
 def test_workers_by_hostname_and_rates_from_counters(redis_client: redis.Redis, queue: str) -> None:

@@ -13,9 +13,14 @@ from celery_autoscaler.policy.decision import AlertSignal, Decision, Reason
 from celery_autoscaler.policy.drain import choose_drain
 from celery_autoscaler.policy.history import History
 from celery_autoscaler.policy.observation import Observation
-from celery_autoscaler.policy.recommend import components, strongest_demand
+from celery_autoscaler.policy.recommend import (
+    components,
+    offered_load_floor,
+    strongest_demand,
+    throughput_demand,
+)
 from celery_autoscaler.policy.spec import PoolSpec
-from celery_autoscaler.policy.stabilise import stabilise
+from celery_autoscaler.policy.stabilise import idle_with_nothing_waiting, stabilise
 from celery_autoscaler.policy.step_limits import limit_steps
 from celery_autoscaler.policy.zero import may_reach_zero
 
@@ -49,17 +54,20 @@ def decide(
         return Decision(current, Reason.PAUSED, conditions={"Paused": True}), history
     if not obs.complete:
         return _hold(spec, obs, current), history
-    parts = components(spec, obs, current, history.backlog, now)
+    parts = components(spec, obs, current, history.backlog, now, history.throughput)
     raw, reason = strongest_demand(parts)
     n = _clamp(spec, raw)
     if n != raw:
         reason = Reason.MAX_REPLICAS if raw > n else Reason.MIN_REPLICAS
-    stable = stabilise(spec, history, n, current, now)
+    stable = n if idle_with_nothing_waiting(obs) else stabilise(spec, history, n, current, now)
     if stable != n:
         n, reason = stable, Reason.STABILISING
     busy = _clamp(spec, parts[Reason.BUSY_WORKERS])
     if n < busy:
         n, reason = busy, Reason.BUSY_WORKERS
+    floor = _clamp(spec, offered_load_floor(spec, obs))
+    if n < current and n < floor:
+        n, reason = min(current, floor), Reason.OFFERED_LOAD
     limited = limit_steps(spec, history, n, current, now)
     # Messages already waiting are not a noisy estimate: the step limit never holds the pool
     # below what they ask for, so a burst gets its backlog-driven size in one step.
@@ -92,7 +100,10 @@ def decide(
     )
     workers = bool(obs.busy_workers or obs.idle_workers)
     waiting = obs.ready + obs.reserved
-    new_history = history.remember(now, _clamp(spec, raw), n, keep, obs.any_work, workers, waiting)
+    throughput, _ = throughput_demand(spec, obs, current)
+    new_history = history.remember(
+        now, _clamp(spec, raw), n, keep, obs.any_work, workers, waiting, throughput
+    )
     conditions = {"Ready": True, "Active": n > 0, "Fallback": False, "RetryStorm": storm}
     decision = Decision(
         n, reason, drain, tuple(alerts), conditions, {str(k): v for k, v in parts.items()}

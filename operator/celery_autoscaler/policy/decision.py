@@ -11,6 +11,7 @@ class Reason(StrEnum):
     LATENCY = "Latency"
     THROUGHPUT = "Throughput"
     BUSY_WORKERS = "BusyWorkers"
+    OFFERED_LOAD = "OfferedLoad"  # kept for the arrival rate: no slack below it
     MIN_REPLICAS = "MinReplicas"
     MAX_REPLICAS = "MaxReplicas"
     STABILISING = "Stabilising"

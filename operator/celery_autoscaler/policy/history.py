@@ -15,6 +15,8 @@ class History:
     workers_seen_at: float | None = None  # last poll that saw a heartbeat for this pool
     # (time, ready + reserved) at the last poll, for the backlog's growth rate
     backlog: tuple[float, int] | None = None
+    # the throughput term at the last poll: it must hold for two polls to add workers
+    throughput: int | None = None
 
     def remember(
         self,
@@ -25,6 +27,7 @@ class History:
         work: bool,
         workers: bool,
         backlog: int | None = None,
+        throughput: int | None = None,
     ) -> History:
         horizon = now - keep_seconds
         return replace(
@@ -34,6 +37,7 @@ class History:
             last_work_at=now if work else self.last_work_at,
             workers_seen_at=now if workers else self.workers_seen_at,
             backlog=(now, backlog) if backlog is not None else self.backlog,
+            throughput=throughput if throughput is not None else self.throughput,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -43,6 +47,7 @@ class History:
             "lastWorkAt": self.last_work_at,
             "workersSeenAt": self.workers_seen_at,
             "backlog": list(self.backlog) if self.backlog is not None else None,
+            "throughput": self.throughput,
         }
 
     @classmethod
@@ -63,10 +68,12 @@ class History:
         backlog = None
         if isinstance(raw_backlog, list) and len(raw_backlog) == 2:
             backlog = (float(raw_backlog[0]), int(raw_backlog[1]))
+        throughput = data.get("throughput")
         return cls(
             pairs("recommendations"),
             pairs("replicas"),
             opt("lastWorkAt"),
             opt("workersSeenAt"),
             backlog,
+            int(throughput) if isinstance(throughput, int | float) else None,
         )

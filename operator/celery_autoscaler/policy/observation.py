@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+DUE_SOON_SECONDS = 60.0  # how far ahead the probe reports ETA messages by due time
+
+
+def due_soon(seconds_until_due: list[tuple[float, float]]) -> tuple[tuple[float, int], ...]:
+    """(seconds until due, count) pairs -> whole seconds, merged, soonest first, only those
+    due within DUE_SOON_SECONDS (a retry storm's `unacked` holds thousands of ETAs)."""
+    merged: dict[float, float] = {}
+    for due, count in seconds_until_due:
+        if 0 < due <= DUE_SOON_SECONDS:
+            second = float(math.ceil(due))
+            merged[second] = merged.get(second, 0.0) + count
+    return tuple((s, round(n)) for s, n in sorted(merged.items()) if round(n) > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +27,12 @@ class QueueSignals:
     retrying: int = 0  # of those, retries
     oldest_ready_age: float | None = None
     known: bool = True  # False: no key, no binding and no worker reports this queue
+    # (seconds until due, messages) for the ETA messages due soon, soonest first: a retry
+    # due in a few seconds is as good as ready, and the pool can be ready for it.
+    due_soon: tuple[tuple[float, int], ...] = ()
+
+    def due_within(self, seconds: float) -> int:
+        return sum(n for due, n in self.due_soon if due <= seconds)
 
     @property
     def work(self) -> int:
@@ -55,6 +75,9 @@ class Observation:
     @property
     def scheduled(self) -> int:
         return sum(q.scheduled for q in self.queues.values())
+
+    def due_within(self, seconds: float) -> int:
+        return sum(q.due_within(seconds) for q in self.queues.values())
 
     @property
     def oldest_ready_age(self) -> float | None:

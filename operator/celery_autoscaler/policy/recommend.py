@@ -31,41 +31,74 @@ def projected_backlog(
     return waiting + growth * (interval + spec.pod_start_seconds)
 
 
+def offered_load(spec: PoolSpec, obs: Observation) -> float | None:
+    """Arrival rate x service time / concurrency: the workers the stream keeps busy (Little)."""
+    service = obs.rates.service_seconds
+    if service is None or obs.rates.arrival <= 0:
+        return None
+    return obs.rates.arrival * service / spec.concurrency
+
+
+def offered_load_floor(spec: PoolSpec, obs: Observation) -> int:
+    """The fewest replicas a scale-down may leave: the offered load plus a margin, rounded up.
+
+    At exactly the offered load the queue has no slack: every clump of arrivals waits, and a
+    removed worker comes back a poll and a pod start later. Only a floor for scaling down: it
+    never adds workers by itself (a trailing rate estimate is too noisy to start pods on).
+    """
+    load = offered_load(spec, obs)
+    if load is None:
+        return 0
+    return math.ceil(load + spec.offered_load_margin - 1e-9)
+
+
+def throughput_demand(
+    spec: PoolSpec, obs: Observation, current: int, previous: int | None = None
+) -> tuple[int, int]:
+    """(the throughput term this poll, the term as it acts: the smaller of it and the last
+    poll's, so one poll of a noisy trailing estimate does not start a pod)."""
+    load = offered_load(spec, obs)
+    if load is None or current == 0:
+        return 0, 0
+    busy = len(obs.busy_workers)
+    needed = math.floor(load + 1e-9)
+    raw = min(needed, busy + math.ceil(obs.ready / spec.backlog_per_replica))
+    return raw, raw if previous is None else min(raw, previous)
+
+
 def components(
     spec: PoolSpec,
     obs: Observation,
     current: int,
     previous: tuple[float, int] | None = None,
     now: float = 0.0,
+    previous_throughput: int | None = None,
 ) -> dict[Reason, int]:
     """Replicas each signal asks for on its own.
 
-    - backlog: ready and reserved messages over the per-replica target (ETA messages are not
-      runnable yet, so they do not ask for workers), projected over the pod start while a
-      burst is growing (`projected_backlog`);
+    - backlog: ready and reserved messages over the per-replica target, projected over the
+      pod start while a burst is growing (`projected_backlog`); ETA messages count only when
+      due within `eta_lookahead_seconds` (a retry storm's next wave is known in advance);
     - latency: if the oldest ready message waited longer than the target, grow in proportion
       (at least one more replica), since the current pool is too slow for the arrival rate;
     - throughput: arrival rate x service time / concurrency (Little's law), rounded down and
       never above the busy workers plus what the ready messages ask for: a steady stream of
       short tasks keeps the replicas it keeps busy, but no idle headroom (only while the pool
-      runs: the rates are a trailing window, and a pool at zero starts on real backlog);
+      runs: the rates are a trailing window, and a pool at zero starts on real backlog); it
+      adds workers only when two polls in a row ask for them (`throughput_demand`);
     - busy workers: never fewer replicas than workers running a task. Applied after the
       stabilisation window (`decide`), not inside it: the instantaneous busy count is the
       noisiest signal, and its peaks would hold idle pods for a whole window.
     """
-    waiting = obs.ready + obs.reserved
+    waiting = obs.ready + obs.reserved + obs.due_within(spec.eta_lookahead_seconds)
     projected = projected_backlog(spec, waiting, current, previous, now)
     backlog = math.ceil(projected / spec.backlog_per_replica)
     latency = 0
     age = obs.oldest_ready_age
     if age is not None and age > spec.max_wait_seconds and obs.ready > 0:
         latency = max(current + 1, math.ceil(current * age / spec.max_wait_seconds))
-    throughput = 0
-    service = obs.rates.service_seconds
+    _, throughput = throughput_demand(spec, obs, current, previous_throughput)
     busy = len(obs.busy_workers)
-    if service is not None and obs.rates.arrival > 0 and current > 0:
-        needed = math.floor(obs.rates.arrival * service / spec.concurrency + 1e-9)
-        throughput = min(needed, busy + math.ceil(obs.ready / spec.backlog_per_replica))
     return {
         Reason.BACKLOG: backlog,
         Reason.LATENCY: latency,

@@ -44,6 +44,13 @@ class PoolSpec:
     # From a replica asked for to a worker taking tasks (image cached); a growing burst is
     # projected this far ahead, plus one poll interval.
     pod_start_seconds: float = 10.0
+    # ETA messages (retries) due within this many seconds count as waiting: they are known
+    # arrivals, and a pod kept or started for them is not a guess.
+    eta_lookahead_seconds: float = 5.0
+    # Never lower the pool below the offered load (arrival rate x service time / concurrency)
+    # plus this margin, rounded up: at the offered load the queue has no slack, and a worker
+    # removed there is asked back one poll and one pod start later, while messages wait.
+    offered_load_margin: float = 0.2
     fallback_replicas: int | None = None  # applied (never lower than current) when signals fail
     retry_storm_ratio: float = 1.0  # retries per success that counts as a storm
     retry_storm_min_rate: float = 0.5  # retries/s below which there is no storm
@@ -61,6 +68,10 @@ class PoolSpec:
             found.append("targets.backlogPerReplica must be > 0")
         if self.pod_start_seconds < 0:
             found.append("behaviour.podStartSeconds must be >= 0")
+        if self.eta_lookahead_seconds < 0:
+            found.append("etaLookaheadSeconds must be >= 0")
+        if self.offered_load_margin < 0:
+            found.append("offeredLoadMargin must be >= 0")
         if self.concurrency < 1:
             found.append("targets.concurrency must be >= 1")
         return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from celery_autoscaler.policy.observation import Observation, QueueSignals
+from celery_autoscaler.policy.observation import Observation, QueueSignals, due_soon
 from celery_autoscaler.policy.rates import Counters, RateWindow
 from celery_autoscaler.signals import parse
 from celery_autoscaler.signals.layout import WORKER_KEY_PREFIX, WORKERS, Layout, queue_stats_key
@@ -65,11 +65,14 @@ class RedisProbe:
         mine = [(h, running) for h, qs, running in hosts if set(qs) & set(self.layout.queues)]
         reporting = {q for _, qs, _ in hosts for q in qs}
         held = {q: [0.0, 0.0, 0.0] for q in self.layout.queues}  # reserved, scheduled, retrying
+        due: dict[str, list[tuple[float, float]]] = {q: [] for q in self.layout.queues}
         for queue, eta, retry, count in groups:
             if queue not in held:
                 continue
             slot = 1 if eta is not None and eta > now else 0
             held[queue][slot] += count
+            if eta is not None and eta > now:
+                due[queue].append((eta - now, count))
             if slot == 1 and retry:
                 held[queue][2] += count
         queues = {
@@ -83,6 +86,7 @@ class RedisProbe:
                 # A missing list is an empty queue only if Celery declared it or a worker
                 # consumes it; otherwise the name is wrong or Redis is not the right one.
                 known=bound[q] or q in reporting or any(ready[q]) or any(held[q]),
+                due_soon=due_soon(due[q]),
             )
             for q in self.layout.queues
         }

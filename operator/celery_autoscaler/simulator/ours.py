@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from celery_autoscaler.policy import History, Observation, PoolSpec, QueueSignals, decide
+from celery_autoscaler.policy.observation import due_soon
 from celery_autoscaler.policy.rates import Counters, RateWindow
 from celery_autoscaler.simulator.world import World
 
@@ -21,7 +22,10 @@ class Ours:
         busy, idle = world.busy_idle()
         oldest = max((world.now - t.ready_at for t in world.ready), default=None)
         running = sum(1 for p in world.pods.values() if p.task is not None)
-        queue = QueueSignals(len(world.ready), running, len(world.eta), len(world.eta), oldest)
+        soon = due_soon([(due - world.now, 1) for due, _, _ in world.eta])
+        queue = QueueSignals(
+            len(world.ready), running, len(world.eta), len(world.eta), oldest, due_soon=soon
+        )
         counters = Counters(
             world.now, world.succeeded, world.retried, 0, len(world.ready) + running
         )

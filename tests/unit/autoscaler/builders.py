@@ -15,8 +15,9 @@ def observe(
     rates: Rates | None = None,
     error: str | None = None,
     known: bool = True,
+    due_soon: tuple[tuple[float, int], ...] = (),
 ) -> Observation:
-    queue = QueueSignals(ready, reserved, scheduled, 0, age, known)
+    queue = QueueSignals(ready, reserved, scheduled, 0, age, known, due_soon)
     return Observation(
         queues={"default": queue},
         rates=rates or Rates(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from celery_autoscaler.policy import Decision, History, PoolSpec, Rates, Reason, decide
+from celery_autoscaler.policy.observation import due_soon
 from unit.autoscaler.builders import observe
 
 SPEC = PoolSpec(min_replicas=0, max_replicas=20, backlog_per_replica=5, max_wait_seconds=30)
@@ -31,6 +32,42 @@ def test_throughput_floor_from_arrival_rate_and_service_time() -> None:
     spec = replace(SPEC, concurrency=2)
     decision, _ = run(spec, observe(busy=5, rates=rates), current=5)
     assert decision.replicas == 5 and decision.components["Throughput"] == 5
+
+
+def test_throughput_adds_workers_only_when_two_polls_ask() -> None:
+    rates = Rates(succeeded=4, arrival=4, service_seconds=2.0)  # offered load 8
+    calm = Rates(succeeded=1, arrival=1, service_seconds=2.0)  # offered load 2
+    _, history = run(SPEC, observe(busy=6, rates=calm), current=6, now=990)
+    first, history = run(SPEC, observe(ready=10, busy=6, rates=rates), current=6, history=history)
+    assert first.components["Throughput"] == 2 and first.replicas == 6
+    second, _ = run(
+        SPEC, observe(ready=10, busy=6, rates=rates), current=6, history=history, now=1010
+    )
+    assert second.components["Throughput"] == 8 and second.replicas == 8
+
+
+def test_offered_load_holds_a_scale_down_but_never_adds() -> None:
+    rates = Rates(succeeded=1, arrival=1, service_seconds=3.0)  # offered load 3 -> keep 4
+    spec = replace(SPEC, scale_down=replace(SPEC.scale_down, stabilisation_seconds=0))
+    held, _ = run(spec, observe(ready=1, busy=1, idle=5, rates=rates), current=6)
+    assert held.replicas == 4 and held.reason == Reason.OFFERED_LOAD
+    assert len(held.drain) == 2
+    below, _ = run(spec, observe(ready=1, busy=1, idle=1, rates=rates), current=2)
+    assert below.replicas == 2  # the floor keeps; it does not start pods
+
+
+def test_eta_messages_due_within_the_lookahead_are_waiting() -> None:
+    soon = observe(scheduled=20, busy=1, due_soon=((2.0, 15), (40.0, 5)))
+    decision, _ = run(SPEC, soon, current=1)
+    assert decision.replicas == 3 and decision.components["Backlog"] == 3
+    later = observe(scheduled=20, busy=1, due_soon=((40.0, 20),))
+    decision, _ = run(SPEC, later, current=1)
+    assert decision.replicas == 1
+
+
+def test_due_soon_merges_whole_seconds_and_drops_far_and_past_etas() -> None:
+    got = due_soon([(0.2, 1), (0.9, 2.4), (3.5, 1), (61, 5), (-1, 7)])
+    assert got == ((1.0, 3), (4.0, 1))
 
 
 def test_never_fewer_replicas_than_busy_workers() -> None:
@@ -89,12 +126,25 @@ def test_busy_workers_do_not_hold_idle_pods_through_the_window() -> None:
 
 def test_scale_down_waits_for_the_stabilisation_window() -> None:
     _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
-    quiet = observe(idle=10)
+    quiet = observe(idle=10, scheduled=3)  # retries held for an ETA: work is still coming
     window = SPEC.scale_down.stabilisation_seconds
     early, _ = run(SPEC, quiet, current=10, history=history, now=window - 1)
     assert early.replicas == 10 and early.reason == Reason.STABILISING
     late, _ = run(SPEC, quiet, current=10, history=history, now=window + 1)
     assert late.replicas < 10
+
+
+def test_idle_workers_with_nothing_waiting_go_without_the_window() -> None:
+    _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
+    decision, _ = run(SPEC, observe(busy=3, idle=7), current=10, history=history, now=1)
+    assert decision.replicas == 3
+    assert decision.drain == tuple(f"idle-{i}" for i in range(7))
+
+
+def test_one_ready_message_keeps_the_window() -> None:
+    _, history = run(SPEC, observe(ready=50, busy=10), current=10, now=0)
+    decision, _ = run(SPEC, observe(ready=1, busy=3, idle=7), current=10, history=history, now=1)
+    assert decision.replicas == 10 and decision.reason == Reason.STABILISING
 
 
 def test_failed_probe_holds_and_raises_probe_failing() -> None:
@@ -172,7 +222,9 @@ def test_workers_missing_after_grace() -> None:
 
 
 def test_history_survives_a_round_trip_through_status() -> None:
-    _, history = run(SPEC, observe(ready=10, busy=1), current=1, now=5)
+    rates = Rates(succeeded=2, arrival=2, service_seconds=2.0)
+    _, history = run(SPEC, observe(ready=10, busy=1, rates=rates), current=1, now=5)
+    assert history.throughput is not None
     assert History.from_dict(history.to_dict()) == history
 
 

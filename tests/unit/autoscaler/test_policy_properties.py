@@ -111,3 +111,45 @@ def test_monotone_in_backlog_after_a_previous_poll(
     first, _ = decide(spec, observe(ready=low, busy=busy), current, history, now=10)
     second, _ = decide(spec, observe(ready=high, busy=busy), current, history, now=10)
     assert first.replicas <= second.replicas
+
+
+@settings(max_examples=300)
+@given(
+    specs(),
+    st.lists(observations(), min_size=1, max_size=6),
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.integers(0, 80),
+)
+def test_nothing_waiting_removes_only_idle_workers(
+    spec: PoolSpec, before: list[Observation], busy: int, idle: int, current: int
+) -> None:
+    """Whatever came before, a poll with no ready and no ETA message never goes below the
+    busy workers and names only idle workers for removal (current within bounds: a lowered
+    maxReplicas wins over the drain by design)."""
+    current = max(spec.min_replicas, min(current, spec.max_replicas))
+    history = History()
+    for i, obs in enumerate(before):
+        _, history = decide(spec, obs, current, history, now=i * 10.0)
+    obs = observe(busy=busy, idle=idle)
+    decision, _ = decide(spec, obs, current, history, now=len(before) * 10.0)
+    if decision.replicas < current:
+        assert decision.replicas >= min(busy, spec.max_replicas)
+        assert set(decision.drain) <= set(obs.idle_workers)
+        assert len(decision.drain) == current - decision.replicas or not obs.busy_workers
+
+
+@settings(max_examples=300)
+@given(specs(), observations(), st.lists(observations(), max_size=4), st.integers(0, 60))
+def test_rates_alone_never_start_pods(
+    spec: PoolSpec, sample: Observation, before: list[Observation], current: int
+) -> None:
+    """With nothing ready, reserved, due or running, no arrival rate however high adds a
+    replica: the offered load only holds workers, it does not start them."""
+    current = max(spec.min_replicas, min(current, spec.max_replicas))
+    history = History()
+    for i, obs in enumerate(before):
+        _, history = decide(spec, obs, current, history, now=i * 10.0)
+    quiet = replace(observe(idle=len(sample.idle_workers), rates=sample.rates), error=None)
+    decision, _ = decide(spec, quiet, current, history, now=len(before) * 10.0)
+    assert decision.replicas <= current
