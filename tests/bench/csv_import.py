@@ -29,13 +29,12 @@ import psycopg
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from report import load_average, machine  # noqa: E402
+from report import load_average, machine, replace_section  # noqa: E402
 from worker_memory import PeakMemory  # noqa: E402
 
 from devstack.local_servers import PostgresServer, RedisServer  # noqa: E402
 from devstack.processes import PlatformEnv, start_relay, start_web, start_worker  # noqa: E402
 
-START, END = "<!-- csv-import:start -->", "<!-- csv-import:end -->"
 CHUNK_ROWS = 1_000  # the platform's default JOBPLATFORM_IMPORT_CHUNK_ROWS
 
 
@@ -143,18 +142,6 @@ def run_copy(admin_url: str, csv_path: Path, tenant: uuid.UUID) -> tuple[float, 
     return seconds, int(counted[0])
 
 
-def replace_section(report: Path, section: str) -> None:
-    """Put the section between its markers, or after the rest when the file has none."""
-    text = report.read_text() if report.exists() else ""
-    block = f"{START}\n{section.rstrip()}\n{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
-    report.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -260,7 +247,7 @@ def main() -> int:
     )
     print(section)
     if args.report:
-        replace_section(args.report, section)
+        replace_section(args.report, "csv-import", section)
     if ok:  # on a failure the logs stay for a look
         shutil.rmtree(work, ignore_errors=True)
     else:

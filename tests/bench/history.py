@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from api_load import http_load, percentile  # noqa: E402
-from report import load_average, machine  # noqa: E402
+from report import load_average, machine, replace_section  # noqa: E402
 from run import bench_platform_throughput  # noqa: E402
 
 from devstack.local_servers import PostgresServer, RedisServer  # noqa: E402
@@ -51,7 +51,6 @@ from devstack.processes import PlatformEnv, PlatformProcess, start_worker  # noq
 from devstack.wait import wait_for  # noqa: E402
 from support.history_seed import add_tenants, seed_finished_jobs  # noqa: E402
 
-START, END = "<!-- history:start -->", "<!-- history:end -->"
 GOAL = 1.2  # the seeded database may cost at most this many times the empty one
 PAGE = 50
 MAKE_ARGS = ["--report", "docs/benchmarks.md"]  # the Makefile's bench line
@@ -209,17 +208,6 @@ def rounds_of(values: list[float], fmt: str) -> str:
     return ", ".join(f"{v:{fmt}}" for v in values)
 
 
-def write_section(report: Path, section: str) -> None:
-    text = report.read_text() if report.exists() else ""
-    block = f"{START}\n{section.rstrip()}\n{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
-    report.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -351,7 +339,7 @@ def main() -> int:
     section = "\n".join(lines)
     print(section)
     if args.report:
-        write_section(args.report, section)
+        replace_section(args.report, "history", section)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform as py_platform
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,3 +106,28 @@ def latency_plot(path: Path, series: list[Series]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+# A section another benchmark script owns inside the report, between its markers.
+_SECTION = re.compile(r"<!-- (?P<name>[a-z-]+):start -->\n.*?<!-- (?P=name):end -->\n", re.S)
+
+
+def write_keeping_sections(report: Path, text: str) -> None:
+    """Write ``text`` as the report, keeping the sections other scripts wrote into it (each
+    between its markers), after it: running one benchmark alone loses none of the others'."""
+    old = report.read_text() if report.exists() else ""
+    kept = "".join("\n" + m.group(0) for m in _SECTION.finditer(old))
+    report.write_text(text.rstrip("\n") + "\n" + kept)
+
+
+def replace_section(report: Path, name: str, section: str) -> None:
+    """Put a script's section between its markers, or after the rest when the file has none."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = report.read_text() if report.exists() else ""
+    block = f"{start}\n{section.rstrip()}\n{end}\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+    report.write_text(text)

@@ -33,7 +33,15 @@ sys.path.insert(0, str(HERE))
 
 from api_load import apply_async_load, http_load  # noqa: E402
 from completions import PlatformState, platform_state, wait_drained  # noqa: E402
-from report import Series, latency_plot, load_average, machine, throughput_plot, verdict  # noqa: E402
+from report import (  # noqa: E402
+    Series,
+    latency_plot,
+    load_average,
+    machine,
+    throughput_plot,
+    verdict,
+    write_keeping_sections,
+)
 
 from devstack.local_servers import PostgresServer, RedisServer  # noqa: E402
 from devstack.processes import PlatformEnv, start_web, start_worker  # noqa: E402
@@ -388,7 +396,7 @@ def main() -> int:
     report = "\n".join(lines)
     print(report)
     if args.report:
-        args.report.write_text(report)
+        write_keeping_sections(args.report, report)
     return 0 if all_ok else 1
 
 
