@@ -49,6 +49,10 @@ def pool_spec(spec: Mapping[str, Any], annotations: Mapping[str, str] | None = N
             behaviour.get("cooldownToZeroSeconds", _DEFAULT.cooldown_to_zero_seconds)
         ),
         pod_start_seconds=float(behaviour.get("podStartSeconds", _DEFAULT.pod_start_seconds)),
+        eta_lookahead_seconds=float(
+            behaviour.get("etaLookaheadSeconds", _DEFAULT.eta_lookahead_seconds)
+        ),
+        offered_load_margin=float(behaviour.get("offeredLoadMargin", _DEFAULT.offered_load_margin)),
         fallback_replicas=int(fallback) if fallback is not None else None,
         retry_storm_ratio=float(storm.get("ratio", _DEFAULT.retry_storm_ratio)),
         retry_storm_min_rate=float(storm.get("minRate", _DEFAULT.retry_storm_min_rate)),

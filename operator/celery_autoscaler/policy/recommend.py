@@ -52,6 +52,19 @@ def offered_load_floor(spec: PoolSpec, obs: Observation) -> int:
     return math.ceil(load + spec.offered_load_margin - 1e-9)
 
 
+def beyond_reach(spec: PoolSpec, obs: Observation) -> float:
+    """Ready messages the running workers will not take within one pod start.
+
+    A pod asked for now serves `pod_start_seconds` later; the messages busy workers reach
+    before that (completion rate x pod start: Little's law on the workers) gain nothing from
+    it, and the new pod idles once they are gone. With no completion rate yet (a pool just
+    started, rates missing) every ready message counts, as before.
+    """
+    rates = obs.rates
+    completions = rates.succeeded + rates.retried + rates.failed
+    return max(0.0, obs.ready - completions * spec.pod_start_seconds)
+
+
 def throughput_demand(
     spec: PoolSpec, obs: Observation, current: int, previous: int | None = None
 ) -> tuple[int, int]:
@@ -62,7 +75,7 @@ def throughput_demand(
         return 0, 0
     busy = len(obs.busy_workers)
     needed = math.floor(load + 1e-9)
-    raw = min(needed, busy + math.ceil(obs.ready / spec.backlog_per_replica))
+    raw = min(needed, busy + math.ceil(beyond_reach(spec, obs) / spec.backlog_per_replica))
     return raw, raw if previous is None else min(raw, previous)
 
 
@@ -80,9 +93,12 @@ def components(
       pod start while a burst is growing (`projected_backlog`); ETA messages count only when
       due within `eta_lookahead_seconds` (a retry storm's next wave is known in advance);
     - latency: if the oldest ready message waited longer than the target, grow in proportion
-      (at least one more replica), since the current pool is too slow for the arrival rate;
+      (at least one more replica), since the current pool is too slow for the arrival rate,
+      but never by more than the ready messages beyond the busy workers' reach ask for
+      (`beyond_reach`);
     - throughput: arrival rate x service time / concurrency (Little's law), rounded down and
-      never above the busy workers plus what the ready messages ask for: a steady stream of
+      never above the busy workers plus what the ready messages beyond their reach within a
+      pod start ask for (`beyond_reach`): a steady stream of
       short tasks keeps the replicas it keeps busy, but no idle headroom (only while the pool
       runs: the rates are a trailing window, and a pool at zero starts on real backlog); it
       adds workers only when two polls in a row ask for them (`throughput_demand`);
@@ -96,7 +112,11 @@ def components(
     latency = 0
     age = obs.oldest_ready_age
     if age is not None and age > spec.max_wait_seconds and obs.ready > 0:
-        latency = max(current + 1, math.ceil(current * age / spec.max_wait_seconds))
+        proportional = math.ceil(current * age / spec.max_wait_seconds)
+        # Growing the pool in proportion assumes every worker drains the queue; when a few
+        # messages wait behind long tasks, pods beyond what those messages ask for only idle.
+        asked = current + math.ceil(beyond_reach(spec, obs) / spec.backlog_per_replica)
+        latency = max(current + 1, min(proportional, asked))
     _, throughput = throughput_demand(spec, obs, current, previous_throughput)
     busy = len(obs.busy_workers)
     return {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery_autoscaler.policy.observation import DUE_SOON_SECONDS
+
 
 @dataclass(frozen=True, slots=True)
 class Behaviour:
@@ -68,10 +70,13 @@ class PoolSpec:
             found.append("targets.backlogPerReplica must be > 0")
         if self.pod_start_seconds < 0:
             found.append("behaviour.podStartSeconds must be >= 0")
-        if self.eta_lookahead_seconds < 0:
-            found.append("etaLookaheadSeconds must be >= 0")
+        if not 0 <= self.eta_lookahead_seconds <= DUE_SOON_SECONDS:
+            found.append(
+                f"behaviour.etaLookaheadSeconds must be between 0 and {DUE_SOON_SECONDS:g}"
+                " (the probe reports ETA messages that far ahead)"
+            )
         if self.offered_load_margin < 0:
-            found.append("offeredLoadMargin must be >= 0")
+            found.append("behaviour.offeredLoadMargin must be >= 0")
         if self.concurrency < 1:
             found.append("targets.concurrency must be >= 1")
         return found

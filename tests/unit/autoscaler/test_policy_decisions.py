@@ -23,8 +23,11 @@ def test_backlog_counts_ready_and_reserved() -> None:
 
 
 def test_latency_grows_a_pool_whose_backlog_looks_small() -> None:
-    decision, _ = run(SPEC, observe(ready=3, age=90, busy=2), current=2)
+    """The backlog asks for 5 (or 1); the oldest message waited 1.5x (or 3x) the target."""
+    decision, _ = run(SPEC, observe(ready=22, age=45, busy=4), current=4)
     assert decision.replicas == 6 and decision.reason == Reason.LATENCY
+    few, _ = run(SPEC, observe(ready=3, age=90, busy=2), current=2)
+    assert few.replicas == 3 and few.reason == Reason.LATENCY  # not 6: 3 messages ask for 1
 
 
 def test_throughput_floor_from_arrival_rate_and_service_time() -> None:
@@ -35,13 +38,13 @@ def test_throughput_floor_from_arrival_rate_and_service_time() -> None:
 
 
 def test_throughput_adds_workers_only_when_two_polls_ask() -> None:
-    rates = Rates(succeeded=4, arrival=4, service_seconds=2.0)  # offered load 8
+    rates = Rates(succeeded=0.5, arrival=4, service_seconds=2.0)  # offered load 8
     calm = Rates(succeeded=1, arrival=1, service_seconds=2.0)  # offered load 2
     _, history = run(SPEC, observe(busy=6, rates=calm), current=6, now=990)
-    first, history = run(SPEC, observe(ready=10, busy=6, rates=rates), current=6, history=history)
+    first, history = run(SPEC, observe(ready=20, busy=6, rates=rates), current=6, history=history)
     assert first.components["Throughput"] == 2 and first.replicas == 6
     second, _ = run(
-        SPEC, observe(ready=10, busy=6, rates=rates), current=6, history=history, now=1010
+        SPEC, observe(ready=20, busy=6, rates=rates), current=6, history=history, now=1010
     )
     assert second.components["Throughput"] == 8 and second.replicas == 8
 
@@ -78,7 +81,7 @@ def test_never_fewer_replicas_than_busy_workers() -> None:
 def test_step_limit_on_scale_up_is_max_of_pods_and_percent() -> None:
     """The step limit holds growth asked for by an estimate (here the oldest message's age)."""
     spec = replace(SPEC, max_replicas=100)
-    decision, _ = run(spec, observe(ready=3, age=3000, busy=2), current=2)
+    decision, _ = run(spec, observe(ready=60, age=3000, busy=2), current=2)
     assert decision.replicas == 2 + spec.scale_up.pods and decision.reason == Reason.STEP_LIMITED
 
 
@@ -112,9 +115,40 @@ def test_throughput_floor_keeps_no_idle_headroom() -> None:
     rates = Rates(succeeded=1, arrival=1.45, service_seconds=2.0)
     decision, _ = run(SPEC, observe(busy=2, idle=1, rates=rates), current=3)
     assert decision.components["Throughput"] == 2
-    rates = Rates(succeeded=1, arrival=10, service_seconds=2.0)
+    rates = Rates(succeeded=0.1, arrival=10, service_seconds=2.0)
     capped, _ = run(SPEC, observe(busy=2, ready=4, idle=1, rates=rates), current=3)
     assert capped.components["Throughput"] == 3
+
+
+def test_messages_busy_workers_reach_within_a_pod_start_ask_for_no_pod() -> None:
+    """Long tasks hold the pool while short ones complete at 0.5/s: a pod started now
+    serves in 10 s, when the busy workers have taken 5 messages, so 4 ready ask for none
+    and 9 ready for one (the 4 beyond their reach)."""
+    rates = Rates(succeeded=0.5, arrival=0.6, service_seconds=40.0)  # offered load 24
+    history = History(throughput=20)
+    reached, _ = run(SPEC, observe(ready=4, busy=10, rates=rates), current=10, history=history)
+    assert reached.components["Throughput"] == 10 and reached.replicas == 10
+    beyond, _ = run(SPEC, observe(ready=9, busy=10, rates=rates), current=10, history=history)
+    assert beyond.components["Throughput"] == 11 and beyond.replicas == 11
+
+
+def test_without_a_completion_rate_every_ready_message_counts() -> None:
+    rates = Rates(arrival=0.6, service_seconds=40.0)  # nothing completed in the window
+    history = History(throughput=20)
+    decision, _ = run(SPEC, observe(ready=4, busy=10, rates=rates), current=10, history=history)
+    assert decision.components["Throughput"] == 11
+
+
+def test_latency_grows_by_what_the_messages_beyond_reach_ask_for() -> None:
+    """A large pool of long tasks with a few messages over the target: proportional growth
+    (20 x 45 / 30 = 30) would start pods the 12 messages cannot use; those beyond the busy
+    workers' reach (12 - 0.2 x 10 = 10) ask for 2, and at least one is always added."""
+    spec = replace(SPEC, max_replicas=40)
+    rates = Rates(succeeded=0.2, arrival=0.3, service_seconds=60.0)
+    decision, _ = run(spec, observe(ready=12, age=45, busy=20, rates=rates), current=20)
+    assert decision.components["Latency"] == 22 and decision.reason == Reason.LATENCY
+    few, _ = run(spec, observe(ready=2, age=45, busy=20, rates=rates), current=20)
+    assert few.components["Latency"] == 21
 
 
 def test_busy_workers_do_not_hold_idle_pods_through_the_window() -> None:

@@ -76,6 +76,43 @@ def test_monotone_in_backlog(spec: PoolSpec, a: int, b: int, busy: int, current:
     assert first.replicas <= second.replicas
 
 
+@settings(max_examples=300)
+@given(
+    specs(),
+    counts,
+    counts,
+    ages,
+    st.integers(0, 40),
+    st.integers(0, 60),
+    st.floats(0, 20),
+    st.floats(0, 20),
+    st.one_of(st.none(), st.floats(0.01, 1000)),
+)
+def test_monotone_in_backlog_whatever_the_completion_rate(
+    spec: PoolSpec,
+    a: int,
+    b: int,
+    age: float | None,
+    busy: int,
+    current: int,
+    completed: float,
+    arrival: float,
+    service: float | None,
+) -> None:
+    """Ready messages within the busy workers' reach ask for no pod, but more ready messages
+    never ask for fewer replicas, at any completion rate, oldest age and offered load."""
+    low, high = sorted((a, b))
+    current = max(spec.min_replicas, min(current, spec.max_replicas))
+    rates = Rates(succeeded=completed, arrival=arrival, service_seconds=service)
+    history = History(throughput=spec.max_replicas)  # the throughput term may act this poll
+
+    def replicas(ready: int) -> int:
+        obs = observe(ready=ready, age=age, busy=busy, rates=rates)
+        return decide(spec, obs, current, history, now=0)[0].replicas
+
+    assert replicas(low) <= replicas(high)
+
+
 @settings(max_examples=100)
 @given(
     st.integers(20, 200),
