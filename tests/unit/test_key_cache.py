@@ -4,8 +4,9 @@ remembered answer is older than the TTL."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from jobplatform.application.api_keys import TenantDirectory
+from jobplatform.application.api_keys import KeyListing, TenantDirectory
 from jobplatform.application.key_cache import KeyCache
 from jobplatform.domain.api_key import hash_key
 from jobplatform.domain.tenant import TenantId
@@ -19,7 +20,9 @@ class Directory(TenantDirectory):
     def create_tenant(self, name: str) -> TenantId:
         raise NotImplementedError
 
-    def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:
+    def store_key(
+        self, tenant_id: TenantId, key_id: str, digest: str, expires_at: datetime | None = None
+    ) -> None:
         self.live[digest] = tenant_id
 
     def revoke_key(self, key_id: str) -> bool:
@@ -28,6 +31,9 @@ class Directory(TenantDirectory):
     def tenant_for_digest(self, digest: str) -> TenantId | None:
         self.lookups += 1
         return self.live.get(digest)
+
+    def keys_of(self, tenant_id: TenantId) -> list[KeyListing]:
+        raise NotImplementedError
 
 
 class Clock:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cluster.harness import node_owner
+from devstack.wait import wait_for
 
 
 @pytest.fixture
@@ -36,6 +37,13 @@ def daemon(state_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
     file in the state directory."""
     proc = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; time.sleep(600)", str(state_dir / "etcd")]
+    )
+    # Popen returns once the exec is under way, but the kernel fills /proc/<pid>/cmdline a
+    # moment later (a niced test reads it empty): the harness reads it minutes after a start.
+    wait_for(
+        lambda: str(state_dir).encode() in Path(f"/proc/{proc.pid}/cmdline").read_bytes(),
+        timeout=30,
+        what="the daemon's command line",
     )
     (state_dir / "pids.json").write_text(json.dumps({"etcd": proc.pid}))
     yield proc

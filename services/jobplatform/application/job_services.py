@@ -29,6 +29,8 @@ class JobServices:
     # Scheduled pruning: rows deleted per transaction, and how long dead letters are kept.
     prune_batch_size: int = 1000
     dead_letter_retention_seconds: float = 30 * 86_400.0
+    # How long a revoked or expired API key is kept before it is deleted.
+    api_key_retention_seconds: float = 30 * 86_400.0
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:

@@ -132,6 +132,14 @@ class DeadLetters(abc.ABC):
         """Delete at most ``limit`` letters created before ``before``; how many were deleted."""
 
 
+class RetiredApiKeys(abc.ABC):
+    """The tenant's API keys that no longer authenticate (revoked or expired)."""
+
+    @abc.abstractmethod
+    def delete_retired_before(self, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` keys revoked or expired before ``before``; how many."""
+
+
 class AttemptLog(abc.ABC):
     """Read side of the attempt history (JobRepository.record_attempt writes it)."""
 
@@ -168,6 +176,7 @@ class UnitOfWork(Transaction):
     idempotency: IdempotencyKeys
     effects: EffectLedger
     dead_letters: DeadLetters
+    retired_api_keys: RetiredApiKeys
     attempts: AttemptLog
     webhook_endpoints: WebhookEndpoints
     webhook_attempts: WebhookAttempts

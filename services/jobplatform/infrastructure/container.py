@@ -123,6 +123,7 @@ class Container:
             upload_orphan_age_seconds=s.upload_orphan_age_seconds,
             prune_batch_size=s.prune_batch_size,
             dead_letter_retention_seconds=s.dead_letter_retention_seconds,
+            api_key_retention_seconds=s.api_key_retention_seconds,
         )
 
     @cached_property

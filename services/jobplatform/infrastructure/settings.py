@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Dead letters are kept this long, then pruned by beat this often.
     dead_letter_retention_seconds: float = Field(default=2_592_000.0, gt=0)
     dead_letter_prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # API keys revoked or expired longer ago than this are deleted by beat this often (until
+    # then `jobplatform keys list` still shows them).
+    api_key_retention_seconds: float = Field(default=2_592_000.0, gt=0)
+    api_key_prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
     # Rows a scheduled prune deletes per transaction (it goes on until none is left).
     prune_batch_size: int = Field(default=1_000, ge=1, le=100_000)
     # A standby beat takes over this long after the active one stops renewing its lock.

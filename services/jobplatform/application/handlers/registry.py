@@ -13,6 +13,7 @@ from jobplatform.application.handlers.email_send import handle_email_send
 from jobplatform.application.handlers.event_dispatch import handle_event_dispatch
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.noop import handle_noop
+from jobplatform.application.handlers.prune_api_keys import handle_prune_api_keys
 from jobplatform.application.handlers.prune_dead_letters import handle_prune_dead_letters
 from jobplatform.application.handlers.prune_idempotency_keys import (
     handle_prune_idempotency_keys,
@@ -25,6 +26,7 @@ from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
+from jobplatform.domain.job_types.prune_api_keys import PRUNE_API_KEYS
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
@@ -42,6 +44,7 @@ HANDLERS: Mapping[str, Handler] = {
     CSV_IMPORT.name: handle_csv_import,
     CLEANUP_UPLOADS.name: handle_cleanup_uploads,
     PRUNE_DEAD_LETTERS.name: handle_prune_dead_letters,
+    PRUNE_API_KEYS.name: handle_prune_api_keys,
 }
 
 # What a job type does once a job of it is over for good (succeeded, or dead after its last

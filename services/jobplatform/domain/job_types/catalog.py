@@ -12,6 +12,7 @@ from jobplatform.domain.job_types.diagnostic import DIAGNOSTIC
 from jobplatform.domain.job_types.email_send import EMAIL_SEND
 from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
+from jobplatform.domain.job_types.prune_api_keys import PRUNE_API_KEYS
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
 from jobplatform.domain.job_types.spec import JobTypeSpec
@@ -36,6 +37,7 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             CSV_IMPORT,
             CLEANUP_UPLOADS,
             PRUNE_DEAD_LETTERS,
+            PRUNE_API_KEYS,
         )
     }
 )

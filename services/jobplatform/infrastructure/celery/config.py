@@ -88,6 +88,15 @@ def celery_config(s: Settings) -> dict[str, Any]:
                     s.dead_letter_prune_schedule_seconds,
                 ),
             },
+            "prune-api-keys": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.api_key_prune_schedule_seconds,
+                "args": (
+                    "prune-api-keys",
+                    "maintenance.prune_api_keys",
+                    s.api_key_prune_schedule_seconds,
+                ),
+            },
             "cleanup-uploads": {
                 "task": SCHEDULE_FAN_OUT_TASK,
                 "schedule": s.upload_cleanup_schedule_seconds,

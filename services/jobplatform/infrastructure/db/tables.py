@@ -37,6 +37,8 @@ api_keys = Table(
     Column("digest", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+    Index("ix_api_keys_tenant", "tenant_id"),
 )
 
 jobs = Table(

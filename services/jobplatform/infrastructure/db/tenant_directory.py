@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from jobplatform.application.api_keys import TenantDirectory
+from jobplatform.application.api_keys import KeyListing, TenantDirectory
 from jobplatform.application.errors import UnknownTenant
 from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import tables as t
 
+# The database's clock decides expiry, the same for every process that asks.
 _TENANT_FOR_DIGEST = text(
     "SELECT tenant_id FROM api_keys WHERE digest = :digest AND revoked_at IS NULL"
+    " AND (expires_at IS NULL OR expires_at > now())"
 )
 
 
@@ -31,7 +33,9 @@ class SqlTenantDirectory(TenantDirectory):
             )
         return tenant
 
-    def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:
+    def store_key(
+        self, tenant_id: TenantId, key_id: str, digest: str, expires_at: datetime | None = None
+    ) -> None:
         try:
             with self._engine.begin() as conn:
                 conn.execute(
@@ -40,6 +44,7 @@ class SqlTenantDirectory(TenantDirectory):
                         tenant_id=tenant_id.value,
                         digest=digest,
                         created_at=datetime.now(UTC),
+                        expires_at=expires_at,
                     )
                 )
         except IntegrityError:
@@ -57,6 +62,24 @@ class SqlTenantDirectory(TenantDirectory):
                 .values(revoked_at=datetime.now(UTC))
             )
         return bool(result.rowcount)
+
+    def keys_of(self, tenant_id: TenantId) -> list[KeyListing]:
+        k = t.api_keys.c
+        query = (
+            select(k.key_id, k.created_at, k.expires_at, k.revoked_at)
+            .where(k.tenant_id == tenant_id.value)
+            .order_by(k.created_at, k.key_id)
+        )
+        with self._engine.connect() as conn:
+            return [
+                KeyListing(
+                    key_id=row.key_id,
+                    created_at=row.created_at,
+                    expires_at=row.expires_at,
+                    revoked_at=row.revoked_at,
+                )
+                for row in conn.execute(query)
+            ]
 
     def tenant_for_digest(self, digest: str) -> TenantId | None:
         # One statement, so autocommit: no BEGIN and no ROLLBACK around it. The pool does not

@@ -24,6 +24,7 @@ from jobplatform.infrastructure.db.accept_statement import (
     accept_params,
     accepts_as_new,
 )
+from jobplatform.infrastructure.db.api_key_repository import SqlRetiredApiKeys
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
 from jobplatform.infrastructure.db.history import SqlJobHistory
 from jobplatform.infrastructure.db.import_repositories import (
@@ -77,6 +78,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.idempotency = repo.SqlIdempotencyKeys(self._conn, tenant)
         self.effects = repo.SqlEffectLedger(self._conn, tenant)
         self.dead_letters = repo.SqlDeadLetters(self._conn, tenant)
+        self.retired_api_keys = SqlRetiredApiKeys(self._conn, tenant)
         self.attempts = repo.SqlAttemptLog(self._conn, tenant)
         self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
         self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)

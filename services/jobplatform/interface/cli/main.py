@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -200,11 +201,47 @@ def cmd_key_issue(args: argparse.Namespace) -> int:
         tenant = TenantId.parse(args.tenant)
     except ValueError as exc:
         return _fail(str(exc), USAGE)
-    key = issue_api_key(_bootstrap().tenants, tenant)
+    expires_at = None
+    if args.expires_in_days is not None:
+        expires_at = datetime.now(UTC) + timedelta(days=args.expires_in_days)
+    key = issue_api_key(_bootstrap().tenants, tenant, expires_at)
     print(f"key id: {key.key_id}", file=sys.stderr)
+    if expires_at is not None:
+        print(f"expires at: {expires_at.isoformat(timespec='seconds')}", file=sys.stderr)
     print("the key is shown once; store it now:", file=sys.stderr)
     print(key.plaintext)
     return 0
+
+
+def cmd_key_list(args: argparse.Namespace) -> int:
+    from jobplatform.domain.tenant import TenantId
+
+    try:
+        tenant = TenantId.parse(args.tenant)
+    except ValueError as exc:
+        return _fail(str(exc), USAGE)
+    now = datetime.now(UTC)
+    print("KEY ID        STATE    CREATED                    EXPIRES                    REVOKED")
+    for key in _bootstrap().tenants.keys_of(tenant):
+        print(
+            f"{key.key_id:<13} {key.state(now):<8} {_when(key.created_at):<26} "
+            f"{_when(key.expires_at):<26} {_when(key.revoked_at)}"
+        )
+    return 0
+
+
+def _when(at: datetime | None) -> str:
+    return "-" if at is None else at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _positive_days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not days > 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, not {value}")
+    return days
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
@@ -251,7 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     issue = keys.add_parser("issue", help="issue a key for a tenant (shown once)")
     issue.add_argument("tenant")
+    issue.add_argument(
+        "--expires-in-days",
+        type=_positive_days,
+        default=None,
+        help="refuse the key this many days from now (default: it never expires)",
+    )
     issue.set_defaults(func=cmd_key_issue)
+    listing = keys.add_parser("list", help="list a tenant's keys and their state (no secrets)")
+    listing.add_argument("tenant")
+    listing.set_defaults(func=cmd_key_list)
     revoke = keys.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=cmd_key_revoke)
