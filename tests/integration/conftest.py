@@ -20,6 +20,7 @@ from jobplatform.infrastructure.db.migrate import upgrade
 from jobplatform.infrastructure.settings import Settings
 from support.mail_stack import MailStack, mail_stack
 from support.tenants import TenantFixture, make_tenant
+from support.tls import ServerCertificate, make_server_certificate
 
 HERE = Path(__file__).parent
 
@@ -69,6 +70,15 @@ def storage_root() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
+def webhook_tls() -> Iterator[ServerCertificate]:
+    """A private CA the suite's workers trust for webhooks (JOBPLATFORM_WEBHOOK_CA_FILE), and
+    a certificate it signed for 127.0.0.1."""
+    path = Path(tempfile.mkdtemp(prefix="jp-webhook-tls-"))
+    yield make_server_certificate(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def container(
     database_url: str, redis_server: RedisServer, secrets_dir: Path, storage_root: Path
 ) -> Iterator[Container]:
@@ -104,6 +114,7 @@ def platform_env(
     log_dir: Path,
     secrets_dir: Path,
     storage_root: Path,
+    webhook_tls: ServerCertificate,
 ) -> PlatformEnv:
     return PlatformEnv(
         database_url=database_url,
@@ -112,6 +123,7 @@ def platform_env(
         extra={
             "JOBPLATFORM_SECRETS_DIR": str(secrets_dir),
             "JOBPLATFORM_STORAGE_ROOT": str(storage_root),
+            "JOBPLATFORM_WEBHOOK_CA_FILE": str(webhook_tls.ca),
             # Small, so the CSV import tests cross chunks and the upload limit cheaply.
             "JOBPLATFORM_IMPORT_MAX_BYTES": "300000",
             "JOBPLATFORM_IMPORT_CHUNK_ROWS": "100",

@@ -28,6 +28,7 @@ from jobplatform.infrastructure.webhooks.destination_check import ResolvingDesti
 from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 from jobplatform.infrastructure.webhooks.resolver import resolve
+from jobplatform.infrastructure.webhooks.tls import webhook_ssl_context
 from support.tls import make_server_certificate
 from support.webhook_receiver import WebhookReceiver
 
@@ -73,7 +74,9 @@ def receiver() -> Iterator[WebhookReceiver]:
 def sender(
     policy: DestinationPolicy, resolver: Callable[[str, int], list[IPAddress]] = resolve
 ) -> HttpxWebhookSender:
-    return HttpxWebhookSender(5.0, 300.0, GuardedNetworkBackend(policy, resolver))
+    return HttpxWebhookSender(
+        5.0, 300.0, GuardedNetworkBackend(policy, resolver), webhook_ssl_context(None)
+    )
 
 
 def post(s: HttpxWebhookSender, url: str) -> WebhookAnswer:

@@ -1,13 +1,16 @@
-"""A real HTTP server on loopback that receives webhooks and answers as a test scripts it:
+"""A real HTTP(S) server on loopback that receives webhooks and answers as a test scripts it:
 fail N times, answer 410 or 429, or hang; then 200."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from support.tls import ServerCertificate
 
 HANG = "hang"
 
@@ -28,7 +31,7 @@ class _State:
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, tls: ServerCertificate | None = None) -> None:
         state = self.state = _State()
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,12 +58,20 @@ class WebhookReceiver:
                 return None
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._scheme = "http"
+        if tls is not None:
+            # HTTPS: the handshake happens as a connection is accepted; a client that refuses
+            # the certificate ends it there, and the server goes on serving.
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(tls.cert, tls.key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}{path}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}{path}"
 
     def script(self, path: str, *answers: Any) -> None:
         """The next answers at ``path``: a status, (status, headers), or HANG; then 200s."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobplatform.infrastructure.settings import InvalidSettings, Settings, load_settings
+from support.tls import make_server_certificate
 
 
 @pytest.mark.parametrize(
@@ -54,3 +57,19 @@ def test_every_bad_variable_is_named_on_one_line(monkeypatch: pytest.MonkeyPatch
     message = str(raised.value)
     assert "\n" not in message
     assert "JOBPLATFORM_PORT" in message and "JOBPLATFORM_MAX_BODY_BYTES" in message
+
+
+def test_a_worker_refuses_to_start_with_a_webhook_ca_file_it_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing, garbage = tmp_path / "missing.pem", tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    for path in (missing, garbage):
+        monkeypatch.setenv("JOBPLATFORM_WEBHOOK_CA_FILE", str(path))
+        with pytest.raises(InvalidSettings, match="JOBPLATFORM_WEBHOOK_CA_FILE: cannot load"):
+            load_settings(process="worker")
+        # Only workers send webhooks: the other processes do not read the file.
+        assert load_settings(process="web").webhook_ca_file == str(path)
+    ca = make_server_certificate(tmp_path / "tls").ca
+    monkeypatch.setenv("JOBPLATFORM_WEBHOOK_CA_FILE", str(ca))
+    assert load_settings(process="worker").webhook_ca_file == str(ca)

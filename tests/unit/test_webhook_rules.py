@@ -19,6 +19,7 @@ from jobplatform.domain.webhook_destinations import DestinationPolicy
 from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 from jobplatform.infrastructure.webhooks.resolver import resolve
+from jobplatform.infrastructure.webhooks.tls import webhook_ssl_context
 from unit.fakes import FakeClock, FakeUowFactory
 
 
@@ -80,7 +81,7 @@ def test_retry_after_in_seconds_or_as_a_date_is_capped(
     if isinstance(value, int):
         value = format_datetime(datetime.now(UTC) + timedelta(seconds=value), usegmt=True)
     got = HttpxWebhookSender(
-        5.0, 300.0, GuardedNetworkBackend(DestinationPolicy(), resolve)
+        5.0, 300.0, GuardedNetworkBackend(DestinationPolicy(), resolve), webhook_ssl_context(None)
     )._retry_after(value)
     if low is None:
         assert got is None

@@ -38,6 +38,7 @@ from jobplatform.infrastructure.webhooks.destination_check import ResolvingDesti
 from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBackend
 from jobplatform.infrastructure.webhooks.httpx_sender import HttpxWebhookSender
 from jobplatform.infrastructure.webhooks.resolver import resolve
+from jobplatform.infrastructure.webhooks.tls import webhook_ssl_context
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
@@ -117,6 +118,7 @@ class Container:
                 s.webhook_connect_timeout_seconds,
                 s.webhook_retry_after_max_seconds,
                 GuardedNetworkBackend(self.webhook_policy, resolve),
+                webhook_ssl_context(s.webhook_ca_file),
             ),
             mailer=SmtpMailer(smtp, secrets),
             import_chunk_rows=s.import_chunk_rows,

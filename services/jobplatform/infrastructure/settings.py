@@ -7,6 +7,7 @@ reads the environment, and no module passes values to another through it.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -96,6 +97,9 @@ class Settings(BaseSettings):
     # cluster's own ranges when public); a denied network is refused even when allowed.
     webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     webhook_denied_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # PEM file of CA certificates a webhook receiver's certificate may chain to, on top of
+    # the system's public CAs (receivers inside an organisation's own PKI). Read by workers.
+    webhook_ca_file: str | None = None
     # Email dispatch: the platform's SMTP server. The password is named by reference, a file
     # of the secrets directory (<secrets_dir>/platform/<ref>), read when a message is sent.
     smtp_host: str = "127.0.0.1"
@@ -169,6 +173,20 @@ class Settings(BaseSettings):
                 "JOBPLATFORM_TASK_TIME_LIMIT_SECONDS, or a long task is redelivered while it "
                 "still runs"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_ca_file_loads(self) -> Settings:
+        # Checked where it is used, at start: a worker with an unreadable file would otherwise
+        # fail every HTTPS delivery to a private receiver, one retry after another.
+        if self.webhook_ca_file and self.process == "worker":
+            try:
+                ssl.create_default_context().load_verify_locations(cafile=self.webhook_ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(
+                    f"JOBPLATFORM_WEBHOOK_CA_FILE: cannot load CA certificates from "
+                    f"{self.webhook_ca_file}: {exc.strerror or exc}"
+                ) from None
         return self
 
     @model_validator(mode="after")

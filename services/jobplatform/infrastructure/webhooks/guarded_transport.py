@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import httpcore
 import httpx
 
@@ -9,7 +11,7 @@ from jobplatform.infrastructure.webhooks.guarded_backend import GuardedNetworkBa
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, backend: GuardedNetworkBackend):
+    def __init__(self, backend: GuardedNetworkBackend, ssl_context: ssl.SSLContext):
         super().__init__(trust_env=False)
         # httpx builds its pool without a way to name the network backend: the same pool is
         # built again with it. Refuse to run if httpx changed shape, rather than connect
@@ -17,6 +19,6 @@ class GuardedTransport(httpx.HTTPTransport):
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError("httpx's transport has no connection pool to guard")
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             network_backend=backend,
         )

@@ -9,6 +9,7 @@ network backend every connection goes through."""
 from __future__ import annotations
 
 import email.utils
+import ssl
 import time
 from datetime import UTC, datetime
 
@@ -26,8 +27,13 @@ log = structlog.get_logger("jobplatform.webhooks")
 
 class HttpxWebhookSender(WebhookSender):
     def __init__(
-        self, connect_timeout: float, retry_after_max: float, backend: GuardedNetworkBackend
+        self,
+        connect_timeout: float,
+        retry_after_max: float,
+        backend: GuardedNetworkBackend,
+        ssl_context: ssl.SSLContext,
     ):
+        self._ssl_context = ssl_context
         self._connect_timeout = connect_timeout
         self._retry_after_max = retry_after_max
         self._backend = backend
@@ -43,7 +49,7 @@ class HttpxWebhookSender(WebhookSender):
             destination(url)
             # A client per attempt: nothing of one tenant's connection serves another's.
             with httpx.Client(
-                transport=GuardedTransport(self._backend),
+                transport=GuardedTransport(self._backend, self._ssl_context),
                 timeout=timeout,
                 follow_redirects=False,
                 trust_env=False,
