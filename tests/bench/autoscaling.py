@@ -173,8 +173,8 @@ def judged_on(pairs: list[Pair]) -> list[str]:
         ]
     if capped:
         cut = "; ".join(
-            f"{r.name} on {p.trace} seed {p.seed} ({r.unfinished} unfinished, "
-            f"{r.done_interrupted - r.interrupted} busy workers interrupted after the trace)"
+            f"{r.name} on {p.trace} seed {p.seed} ({r.unfinished} unfinished; busy workers"
+            f" interrupted after the trace: {r.done_interrupted - r.interrupted})"
             for p, r in capped
         )
         lines += [

@@ -70,4 +70,8 @@ def worker_seconds_ratio(ours: View, keda: View) -> float:
 
 
 def ends(v: View) -> str:
-    return f"{v.ends_at} (cap, {v.unfinished} unfinished)" if v.capped else str(v.ends_at)
+    if not v.capped:
+        return str(v.ends_at)
+    # Ready at the cap: left at zero pods unseen; due or running: started again and again.
+    due_or_running = v.unfinished - v.left_queued
+    return f"{v.ends_at} (cap: {v.left_queued} ready, {due_or_running} due or running)"
