@@ -72,6 +72,7 @@ def worker_seconds_ratio(ours: View, keda: View) -> float:
 def ends(v: View) -> str:
     if not v.capped:
         return str(v.ends_at)
-    # Ready at the cap: left at zero pods unseen; due or running: started again and again.
+    # What was left at the cap, as it stood at that second (a task KEDA keeps interrupting
+    # is ready or running depending on the phase the cap falls in).
     due_or_running = v.unfinished - v.left_queued
     return f"{v.ends_at} (cap: {v.left_queued} ready, {due_or_running} due or running)"
