@@ -9,7 +9,7 @@ from celery_autoscaler.policy import PoolSpec
 from celery_autoscaler.simulator.keda import KedaHpa
 from celery_autoscaler.simulator.ours import Ours
 from celery_autoscaler.simulator.run import simulate
-from celery_autoscaler.simulator.traces import TRACES, Task
+from celery_autoscaler.simulator.traces import TRACES, Task, Trace
 from celery_autoscaler.simulator.world import POD_START_SECONDS, World
 
 
@@ -67,3 +67,55 @@ def test_our_policy_never_interrupts_a_busy_worker_on_a_trace() -> None:
     trace = TRACES["long_tasks"](5)
     result = simulate(trace, Ours(PoolSpec(max_replicas=20)), "ours", seed=5)
     assert result.interrupted == 0 and result.waits and result.worker_seconds > 0
+
+
+class Fixed:
+    """A scaler that holds the pool at one size: the run's end depends only on the work."""
+
+    def __init__(self, replicas: int, until: int) -> None:
+        self.replicas, self.until = replicas, until
+
+    def step(self, t: int, world: World) -> None:
+        world.scale(self.replicas if t < self.until else 0)
+
+
+def test_the_run_goes_on_after_the_trace_until_its_retries_are_served_and_the_pool_is_at_min() -> (
+    None
+):
+    # Arrives in the trace's last seconds, fails once, and its retry comes due after the trace.
+    task = Task(arrival=90, duration=20, failures=1, countdown=200)
+    trace = Trace("late", 100, [task])
+    result = simulate(trace, Fixed(replicas=1, until=400), "fixed", seed=1)
+    assert len(result.waits) == 1 and len(result.done_waits) == 2
+    assert result.worker_seconds == 100 and result.done_worker_seconds == 400
+    # The pool went to zero at second 400, so the run is 401 simulated seconds long.
+    assert result.done_at == 401 and not result.capped and result.unfinished == 0
+    assert [s[0] for s in result.tail] == list(range(100, 401))
+
+
+def test_keda_is_counted_until_its_cooldown_takes_the_pool_to_zero() -> None:
+    trace = Trace("late", 100, [Task(arrival=50, duration=100)])
+    result = simulate(trace, KedaHpa(max_replicas=5), "keda+hpa", seed=1)
+    # Activated by the poll at 60 s, served in the trace, finished after it (at 170 s). The
+    # cooldown counts from the last poll that saw the list non-empty: 60 + 300 = 360 s.
+    assert len(result.waits) == 1 and result.done_interrupted == 0
+    assert result.worker_seconds == 40 and result.done_worker_seconds == 300
+    assert result.done_at == 361 and not result.capped
+
+
+def test_a_pool_that_never_comes_back_to_min_stops_at_the_cap_and_says_so() -> None:
+    trace = Trace("short", 10, [Task(arrival=1, duration=5)])
+    never_down = simulate(trace, Fixed(replicas=1, until=10**9), "up", seed=1, cap=50)
+    assert never_down.capped and never_down.done_at == 60 and never_down.unfinished == 0
+    never_up = simulate(trace, Fixed(replicas=0, until=0), "down", seed=1, cap=50)
+    assert never_up.capped and never_up.unfinished == 1
+    assert never_up.done_waits == [59.0]  # the wait it has had by the cap
+
+
+def test_hour_only_figures_are_unchanged_by_the_run_after_the_trace() -> None:
+    trace = TRACES["retry_storm"](2)
+    result = simulate(trace, KedaHpa(max_replicas=10), "keda+hpa", seed=2)
+    assert len(result.series) == trace.seconds
+    assert result.worker_seconds == sum(s[1] for s in result.series)
+    assert result.done_worker_seconds == result.worker_seconds + sum(s[1] for s in result.tail)
+    assert result.done_waits[: len(result.waits)] == result.waits
