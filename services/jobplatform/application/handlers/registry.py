@@ -17,6 +17,7 @@ from jobplatform.application.handlers.prune_dead_letters import handle_prune_dea
 from jobplatform.application.handlers.prune_idempotency_keys import (
     handle_prune_idempotency_keys,
 )
+from jobplatform.application.handlers.report_generate import handle_report_generate
 from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
 from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
@@ -27,6 +28,7 @@ from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.report_generate import REPORT_GENERATE
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 Handler = Callable[[Any, JobRun], None]
@@ -42,6 +44,7 @@ HANDLERS: Mapping[str, Handler] = {
     CSV_IMPORT.name: handle_csv_import,
     CLEANUP_UPLOADS.name: handle_cleanup_uploads,
     PRUNE_DEAD_LETTERS.name: handle_prune_dead_letters,
+    REPORT_GENERATE.name: handle_report_generate,
 }
 
 # What a job type does once a job of it is over for good (succeeded, or dead after its last

@@ -14,6 +14,7 @@ from jobplatform.domain.job_types.event_dispatch import EVENT_DISPATCH
 from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.report_generate import REPORT_GENERATE
 from jobplatform.domain.job_types.spec import JobTypeSpec
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
@@ -36,6 +37,7 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             CSV_IMPORT,
             CLEANUP_UPLOADS,
             PRUNE_DEAD_LETTERS,
+            REPORT_GENERATE,
         )
     }
 )
