@@ -18,14 +18,18 @@ from pydantic import ValidationError
 from jobplatform.application.audit import AuditEvent
 from jobplatform.application.handlers.report_generate import handle_report_generate
 from jobplatform.application.job_services import JobServices
+from jobplatform.application.report_queries import find_report
 from jobplatform.application.reports import ReportedJob, ReportRows, SortKey
 from jobplatform.application.storage import ObjectNotFound
+from jobplatform.domain.job import Job
+from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.report_generate import ReportGeneratePayload
 from jobplatform.domain.job_types.spec import stored_form
 from jobplatform.domain.report import ReportKind, ReportPeriod, json_line, report_name
 from jobplatform.domain.storage_key import StorageKey
-from jobplatform.domain.tenant import TenantId
+from jobplatform.domain.tenant import TenantContext, TenantId
 from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
+from unit.fakes import FakeUowFactory
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -208,3 +212,35 @@ def test_a_failed_attempt_leaves_the_previous_report_or_none_never_a_part(tmp_pa
     assert [p.name for p in (tmp_path / str(TENANT) / "reports").iterdir()] == [
         f"{uuid.UUID(int=1000).hex}.jsonl"
     ]
+
+
+def _stored_job(uows: FakeUowFactory, tenant: TenantId, job_type: str, status: JobStatus) -> Job:
+    job = Job(
+        id=uuid.uuid4(),
+        tenant_id=tenant,
+        type=job_type,
+        queue="heavy",
+        payload={},
+        status=status,
+        attempts=1,
+        attempts_before_series=0,
+        request_id=None,
+        created_at=T0,
+        updated_at=T0,
+    )
+    uows.store.jobs[job.id] = job
+    return job
+
+
+def test_only_the_tenants_own_succeeded_report_job_has_a_report() -> None:
+    uows = FakeUowFactory()
+    mine, theirs = TenantContext(TENANT), TenantContext(TenantId(uuid.uuid4()))
+    done = _stored_job(uows, TENANT, "report.generate", JobStatus.SUCCEEDED)
+    assert find_report(done.id, mine, uows) == report_name(done.id)
+    assert find_report(done.id, theirs, uows) is None
+    for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING, JobStatus.DEAD):
+        unfinished = _stored_job(uows, TENANT, "report.generate", status)
+        assert find_report(unfinished.id, mine, uows) is None, status
+    other_type = _stored_job(uows, TENANT, "noop", JobStatus.SUCCEEDED)
+    assert find_report(other_type.id, mine, uows) is None
+    assert find_report(uuid.uuid4(), mine, uows) is None
