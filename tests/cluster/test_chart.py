@@ -119,6 +119,10 @@ BAD_VALUES = {
         'consumes the "scheduled" queue',
     ),
     "bad pull policy": (["--set", "image.pullPolicy=Sometimes"], "/image/pullPolicy"),
+    "unknown storage access mode": (
+        ["--set", "storage.persistence.accessModes={ReadOnlyMany}"],
+        "/storage/persistence/accessModes/0",
+    ),
 }
 
 
@@ -168,6 +172,67 @@ def test_operator_scales_only_pools_that_ask_and_owns_no_replicas_field(k8s_bin:
     for name, dep in workers.items():
         # An upgrade must not reset what the operator scaled.
         assert ("replicas" in dep["spec"]) is (name not in pools), name
+
+
+def _storage(docs: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], str]]:
+    """Deployment name -> (its storage volume, where its container mounts it)."""
+    found = {}
+    for name, spec in _pod_specs(docs).items():
+        volumes = [v for v in spec.get("volumes", []) if v["name"] == "storage"]
+        mounts = [
+            m["mountPath"]
+            for c in spec["containers"]
+            for m in c.get("volumeMounts", [])
+            if m["name"] == "storage"
+        ]
+        assert len(volumes) == len(mounts) <= 1, (name, volumes, mounts)
+        if volumes:
+            found[name] = (volumes[0], mounts[0])
+    return found
+
+
+def test_web_and_the_workers_that_touch_stored_files_mount_one_storage_volume(
+    k8s_bin: Path,
+) -> None:
+    users = {f"jobplatform-{c}" for c in ("web", "worker-heavy", "worker-scheduled")}
+    # No claim given: each pod's own emptyDir, at the default storage root.
+    default = _storage(render())
+    assert set(default) == users
+    assert {str(v) for v, _ in default.values()} == {str({"name": "storage", "emptyDir": {}})}
+    assert {m for _, m in default.values()} == {"/var/lib/jobplatform/storage"}
+    assert not [d for d in render() if d["kind"] == "PersistentVolumeClaim"]
+
+    # The chart's claim, mounted wherever config puts the storage root.
+    docs = render(
+        "-f",
+        str(CHART / "ci" / "production-values.yaml"),
+        "--set",
+        "config.JOBPLATFORM_STORAGE_ROOT=/data/files",
+    )
+    [claim] = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    assert claim["metadata"]["name"] == "jobplatform-storage"
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    claimed = _storage(docs)
+    assert set(claimed) == users
+    for volume, mount in claimed.values():
+        assert volume["persistentVolumeClaim"] == {"claimName": "jobplatform-storage"}
+        assert mount == "/data/files"
+
+    # An existing claim wins; the chart makes none. A pool that consumes heavy mounts it.
+    given = render(
+        "--set",
+        "storage.existingClaim=shared-files",
+        "--set",
+        "storage.persistence.enabled=true",
+        "--set",
+        "workers.default.queues={default,heavy}",
+    )
+    assert not [d for d in given if d["kind"] == "PersistentVolumeClaim"]
+    mounted = _storage(given)
+    assert set(mounted) == users | {"jobplatform-worker-default"}
+    assert all(
+        v["persistentVolumeClaim"]["claimName"] == "shared-files" for v, _ in mounted.values()
+    )
 
 
 def test_k8s_manifests_are_rendered_from_the_chart(k8s_bin: Path, tmp_path: Path) -> None:

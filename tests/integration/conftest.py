@@ -129,6 +129,8 @@ def platform_env(
             "JOBPLATFORM_IMPORT_CHUNK_ROWS": "100",
             # Small, so the scheduled prunes delete in several batches.
             "JOBPLATFORM_PRUNE_BATCH_SIZE": "3",
+            # Small, so a report reads its rows over several pages.
+            "JOBPLATFORM_REPORT_PAGE_ROWS": "4",
         },
     )
 

@@ -90,6 +90,33 @@ no ConfigMap, so the pre-install migration hook has everything it needs), URLs f
 {{- end }}
 {{- end -}}
 
+{{/* Where the stored files live in a pod: the storage root the processes are given. */}}
+{{- define "jobplatform.storageRoot" -}}
+{{- .Values.config.JOBPLATFORM_STORAGE_ROOT | default "/var/lib/jobplatform/storage" -}}
+{{- end -}}
+
+{{/* The stored files' volume: the given claim, the chart's claim, or (neither) a pod's own
+emptyDir, which web and the workers do not share. */}}
+{{- define "jobplatform.storageVolume" -}}
+- name: storage
+{{- if .Values.storage.existingClaim }}
+  persistentVolumeClaim: {claimName: {{ .Values.storage.existingClaim }}}
+{{- else if .Values.storage.persistence.enabled }}
+  persistentVolumeClaim: {claimName: {{ include "jobplatform.fullname" . }}-storage}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+{{- end -}}
+
+{{/* "true" when a worker pool consuming these queues needs the stored files: the heavy queue
+(CSV imports, reports) and the scheduled queue (the upload cleanup). Jobs of the other queues
+(email, webhooks, audit) never touch them. */}}
+{{- define "jobplatform.queuesUseStorage" -}}
+{{- $uses := false -}}
+{{- range . }}{{ if has . (list "heavy" "scheduled") }}{{ $uses = true }}{{ end }}{{ end -}}
+{{- if $uses }}true{{ end -}}
+{{- end -}}
+
 {{- define "jobplatform.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
@@ -130,7 +157,8 @@ affinity:
 {{- end }}
 {{- end -}}
 
-{{/* One platform container: name, image, args, env, the secure context and /tmp. */}}
+{{/* One platform container: name, image, args, env, the secure context and /tmp; with
+storage, the stored files' volume too. */}}
 {{- define "jobplatform.container" -}}
 {{- $root := .root -}}
 - name: {{ .name }}
@@ -147,6 +175,10 @@ affinity:
     {{- toYaml $root.Values.securityContext | nindent 4 }}
   volumeMounts:
     {{- include "jobplatform.volumeMounts" $root | nindent 4 }}
+    {{- if .storage }}
+    - name: storage
+      mountPath: {{ include "jobplatform.storageRoot" $root }}
+    {{- end }}
   {{- with .resources }}
   resources:
     {{- toYaml . | nindent 4 }}

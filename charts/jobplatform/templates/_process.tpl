@@ -1,6 +1,7 @@
 {{/* A Deployment of one platform process that serves metrics on .Values.metricsPort.
 Arguments: root, component, args, resources, replicas (omitted: the operator owns them),
-env (extra variables), strategy, terminationGracePeriodSeconds. */}}
+env (extra variables), strategy, terminationGracePeriodSeconds, storage (mount the stored
+files' volume). */}}
 {{- define "jobplatform.processDeployment" -}}
 {{- $root := .root -}}
 {{- $labels := dict "root" $root "component" .component -}}
@@ -31,9 +32,12 @@ spec:
       terminationGracePeriodSeconds: {{ . }}
       {{- end }}
       containers:
-        {{- $c := include "jobplatform.container" (dict "root" $root "name" .component "args" .args "resources" .resources "env" .env) | fromYamlArray }}
+        {{- $c := include "jobplatform.container" (dict "root" $root "name" .component "args" .args "resources" .resources "env" .env "storage" .storage) | fromYamlArray }}
         {{- $_ := set (first $c) "ports" (list (dict "name" "metrics" "containerPort" (int $root.Values.metricsPort))) }}
         {{- toYaml $c | nindent 8 }}
       volumes:
         {{- include "jobplatform.volumes" $root | nindent 8 }}
+        {{- if .storage }}
+        {{- include "jobplatform.storageVolume" $root | nindent 8 }}
+        {{- end }}
 {{- end -}}

@@ -24,6 +24,8 @@ class JobServices:
     mailer: Mailer | None = None
     # Rows per transaction of a CSV import.
     import_chunk_rows: int = 1000
+    # Rows a report reads per page (one transaction each).
+    report_page_rows: int = 1000
     # An upload no unfinished import names is deleted once it is this old.
     upload_orphan_age_seconds: float = 86_400.0
     # Scheduled pruning: rows deleted per transaction, and how long dead letters are kept.

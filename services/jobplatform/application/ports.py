@@ -21,6 +21,7 @@ from jobplatform.application.records import (
     StallBounds,
     StalledJob,
 )
+from jobplatform.application.reports import ReportRows
 from jobplatform.application.webhooks import WebhookAttempts, WebhookEndpoints
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
@@ -184,6 +185,7 @@ class UnitOfWork(Transaction):
     contacts: Contacts
     import_progress: ImportProgressLog
     import_uploads: ImportUploads
+    report_rows: ReportRows
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:
         """Store newly queued jobs, each with the outbox message that dispatches it. An

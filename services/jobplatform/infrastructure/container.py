@@ -122,6 +122,7 @@ class Container:
             ),
             mailer=SmtpMailer(smtp, secrets),
             import_chunk_rows=s.import_chunk_rows,
+            report_page_rows=s.report_page_rows,
             upload_orphan_age_seconds=s.upload_orphan_age_seconds,
             prune_batch_size=s.prune_batch_size,
             dead_letter_retention_seconds=s.dead_letter_retention_seconds,

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     # uploads older than the age below that no unfinished import names (orphans).
     upload_cleanup_schedule_seconds: float = Field(default=3_600.0, gt=0)
     upload_orphan_age_seconds: float = Field(default=86_400.0, gt=0)
+    # Report generation: rows read per page (one short transaction each).
+    report_page_rows: int = Field(default=1_000, gt=0, le=100_000)
     # The process's role, named in every log line; the CLI sets it for the command it runs.
     process: ProcessRole = "cli"
 

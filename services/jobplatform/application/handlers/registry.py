@@ -18,6 +18,7 @@ from jobplatform.application.handlers.prune_dead_letters import handle_prune_dea
 from jobplatform.application.handlers.prune_idempotency_keys import (
     handle_prune_idempotency_keys,
 )
+from jobplatform.application.handlers.report_generate import handle_report_generate
 from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
 from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
@@ -29,6 +30,7 @@ from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_api_keys import PRUNE_API_KEYS
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.report_generate import REPORT_GENERATE
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
 Handler = Callable[[Any, JobRun], None]
@@ -45,6 +47,7 @@ HANDLERS: Mapping[str, Handler] = {
     CLEANUP_UPLOADS.name: handle_cleanup_uploads,
     PRUNE_DEAD_LETTERS.name: handle_prune_dead_letters,
     PRUNE_API_KEYS.name: handle_prune_api_keys,
+    REPORT_GENERATE.name: handle_report_generate,
 }
 
 # What a job type does once a job of it is over for good (succeeded, or dead after its last

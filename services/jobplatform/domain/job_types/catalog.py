@@ -15,6 +15,7 @@ from jobplatform.domain.job_types.noop import NOOP
 from jobplatform.domain.job_types.prune_api_keys import PRUNE_API_KEYS
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
+from jobplatform.domain.job_types.report_generate import REPORT_GENERATE
 from jobplatform.domain.job_types.spec import JobTypeSpec
 from jobplatform.domain.job_types.webhook_delivery import WEBHOOK_DELIVERY
 
@@ -38,6 +39,7 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             CLEANUP_UPLOADS,
             PRUNE_DEAD_LETTERS,
             PRUNE_API_KEYS,
+            REPORT_GENERATE,
         )
     }
 )

@@ -33,6 +33,7 @@ from jobplatform.infrastructure.db.import_repositories import (
     SqlImportUploads,
 )
 from jobplatform.infrastructure.db.recovery import SqlRecovery
+from jobplatform.infrastructure.db.report_rows import SqlReportRows
 from jobplatform.infrastructure.db.webhook_repositories import (
     SqlWebhookAttempts,
     SqlWebhookEndpoints,
@@ -86,6 +87,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.contacts = SqlContacts(self._conn, tenant)
         self.import_progress = SqlImportProgress(self._conn, tenant)
         self.import_uploads = SqlImportUploads(self._conn, tenant)
+        self.report_rows = SqlReportRows(self._conn, tenant)
         self._tenant = tenant
 
     def accept(self, jobs: Sequence[Job], request_id: str | None, now: datetime) -> None:

@@ -16,6 +16,7 @@ from jobplatform.interface.http import (
     routes_imports,
     routes_jobs,
     routes_metrics,
+    routes_reports,
     routes_webhooks,
 )
 from jobplatform.interface.http.access_log import AccessLogMiddleware
@@ -49,6 +50,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_webhooks.router)
     app.include_router(routes_audit.router)
     app.include_router(routes_imports.router)
+    app.include_router(routes_reports.router)
     install_error_handlers(app)
     # Innermost first; the request id is outermost, so every response carries it, a 413 or
     # a 500 included.

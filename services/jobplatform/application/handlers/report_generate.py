@@ -1,0 +1,90 @@
+"""Report generation: page through the tenant's jobs and audit events of the period and write
+each row as a line of one JSON Lines object in the tenant's storage.
+
+The lines go straight from the pages into the storage write, which keeps them beside the
+target until the last one and then renames the whole file into place. The name is the job's
+own (``reports/<job id>.jsonl``): a retry or a redelivery writes the same name again, so there
+is never a second report nor a partial one to see, and a failed attempt leaves nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jobplatform.application.audit import AuditEvent
+from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.reports import ReportedJob, SortKey
+from jobplatform.domain.job_types.report_generate import ReportGeneratePayload
+from jobplatform.domain.report import ReportKind, ReportPeriod, json_line, report_name
+from jobplatform.domain.storage_key import StorageKey
+
+
+def job_line(job: ReportedJob) -> bytes:
+    return json_line(
+        "job",
+        {
+            "id": job.id,
+            "type": job.type,
+            "queue": job.queue,
+            "status": job.status,
+            "attempts": job.attempts,
+            "error_class": job.error_class,
+            "request_id": job.request_id,
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+        },
+    )
+
+
+def audit_event_line(event: AuditEvent) -> bytes:
+    return json_line(
+        "audit_event",
+        {
+            "id": event.id,
+            "action": event.action,
+            "actor": event.actor,
+            "subject": event.subject,
+            "request_id": event.request_id,
+            "occurred_at": event.occurred_at,
+            "recorded_at": event.recorded_at,
+            "data": event.data,
+        },
+    )
+
+
+def _job_lines(run: JobRun, period: ReportPeriod, page_rows: int) -> Iterator[bytes]:
+    after: SortKey | None = None
+    while True:
+        with run.units.open() as uow:
+            page = uow.report_rows.jobs(period, after, page_rows)
+        yield from (job_line(job) for job in page)
+        if len(page) < page_rows:
+            return
+        after = (page[-1].created_at, page[-1].id)
+
+
+def _audit_event_lines(run: JobRun, period: ReportPeriod, page_rows: int) -> Iterator[bytes]:
+    after: SortKey | None = None
+    while True:
+        with run.units.open() as uow:
+            page = uow.report_rows.audit_events(period, after, page_rows)
+        yield from (audit_event_line(event) for event in page)
+        if len(page) < page_rows:
+            return
+        after = (page[-1].occurred_at, page[-1].id)
+
+
+def handle_report_generate(payload: ReportGeneratePayload, run: JobRun) -> None:
+    storage = run.services.require_storage()
+    page_rows = run.services.report_page_rows
+    period = payload.period()
+    key = StorageKey.of(run.context.tenant_id, report_name(run.job_id))
+
+    def lines() -> Iterator[bytes]:
+        # Jobs first, then audit events, whatever order ``include`` names them in.
+        if ReportKind.JOBS in payload.include:
+            yield from _job_lines(run, period, page_rows)
+        if ReportKind.AUDIT_EVENTS in payload.include:
+            yield from _audit_event_lines(run, period, page_rows)
+
+    storage.write(key, lines())
