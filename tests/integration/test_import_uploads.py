@@ -1,6 +1,7 @@
 """An import's upload lives as long as the import needs it: deleted once the import is over
 (succeeded or dead; the error report stays), and the scheduled cleanup deletes old uploads no
-unfinished import names. Real web, relay, workers, Postgres and storage directory."""
+unfinished import names, and old reports whose job retention deleted. Real web, relay,
+workers, Postgres and storage directory."""
 
 from __future__ import annotations
 
@@ -131,3 +132,61 @@ def test_the_scheduled_cleanup_deletes_old_uploads_no_unfinished_import_names(
     # Safe to run again: nothing more goes.
     assert cleanup()["status"] == "succeeded"
     assert _uploads(storage_root, tenant) == {recent, awaited}
+
+
+def _stored_report(
+    storage_root: Path, tenant: TenantFixture, job_id: uuid.UUID, age_seconds: float
+) -> str:
+    """A report file as report.generate stores it, last written ``age_seconds`` ago."""
+    folder = storage_root / str(tenant.id) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job_id.hex}.jsonl"
+    path.write_bytes(b'{"record": "job"}\n')
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+    return path.name
+
+
+def _reports(storage_root: Path, tenant: TenantFixture) -> set[str]:
+    folder = storage_root / str(tenant.id) / "reports"
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def test_the_scheduled_cleanup_deletes_old_reports_whose_job_is_gone(
+    api: httpx.Client,
+    tenant: TenantFixture,
+    other_tenant: TenantFixture,
+    container: Container,
+    platform: object,
+    storage_root: Path,
+) -> None:
+    # A job that still exists keeps its report however old; a report whose job retention
+    # deleted goes once it is older than the orphan age.
+    kept_job = add_unpublished_job(container, tenant.id, "noop", {})
+    kept = _stored_report(storage_root, tenant, kept_job.id, 2 * DAY)
+    gone = _stored_report(storage_root, tenant, uuid.uuid4(), 2 * DAY)
+    fresh = _stored_report(storage_root, tenant, uuid.uuid4(), 60)
+    # Another tenant's job id does not keep this tenant's file (and theirs is not touched).
+    theirs_job = add_unpublished_job(container, other_tenant.id, "noop", {})
+    posing = _stored_report(storage_root, tenant, theirs_job.id, 2 * DAY)
+    theirs = _stored_report(storage_root, other_tenant, uuid.uuid4(), 2 * DAY)
+
+    def cleanup() -> str:
+        submitted = submit_job(
+            SubmitJob(type=CLEANUP_UPLOADS.name, payload={}, internal_allowed=True),
+            TenantContext(tenant_id=tenant.id, request_id="cleanup-reports-test"),
+            container.uow_factory,
+            container.clock,
+            container.idempotency_ttl,
+        )
+        status: str = wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")["status"]
+        return status
+
+    assert _reports(storage_root, tenant) >= {kept, gone, fresh, posing}
+    assert cleanup() == "succeeded"
+    left = _reports(storage_root, tenant)
+    assert kept in left and fresh in left
+    assert gone not in left and posing not in left
+    assert theirs in _reports(storage_root, other_tenant)
+    assert cleanup() == "succeeded"
+    assert _reports(storage_root, tenant) == left

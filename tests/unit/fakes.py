@@ -51,6 +51,9 @@ class FakeUow(ports.UnitOfWork):
             def add(self, job: Job) -> None:
                 pending.append(lambda: s.jobs.__setitem__(job.id, replace(job)))
 
+            def existing(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+                return {i for i in job_ids if i in s.jobs and s.jobs[i].tenant_id == t}
+
             def get(self, job_id: uuid.UUID, *, for_update: bool = False) -> Job | None:
                 job = s.jobs.get(job_id)
                 return replace(job) if job and job.tenant_id == t else None

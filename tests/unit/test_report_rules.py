@@ -25,7 +25,13 @@ from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.report_generate import ReportGeneratePayload
 from jobplatform.domain.job_types.spec import stored_form
-from jobplatform.domain.report import ReportKind, ReportPeriod, json_line, report_name
+from jobplatform.domain.report import (
+    ReportKind,
+    ReportPeriod,
+    json_line,
+    report_job_id,
+    report_name,
+)
 from jobplatform.domain.storage_key import StorageKey
 from jobplatform.domain.tenant import TenantContext, TenantId
 from jobplatform.infrastructure.storage.local_fs import LocalFileStorage
@@ -244,3 +250,16 @@ def test_only_the_tenants_own_succeeded_report_job_has_a_report() -> None:
     other_type = _stored_job(uows, TENANT, "noop", JobStatus.SUCCEEDED)
     assert find_report(other_type.id, mine, uows) is None
     assert find_report(uuid.uuid4(), mine, uows) is None
+
+
+def test_a_reports_job_is_read_back_from_its_name_and_other_names_are_none() -> None:
+    job_id = uuid.uuid4()
+    assert report_job_id(report_name(job_id)) == job_id
+    for other in (
+        "uploads/" + job_id.hex + ".jsonl",
+        "reports/" + job_id.hex + ".csv",
+        "reports/not-a-uuid.jsonl",
+        "reports/",
+        "reports",
+    ):
+        assert report_job_id(other) is None

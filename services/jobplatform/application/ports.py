@@ -70,6 +70,10 @@ class JobRepository(abc.ABC):
         False if the run no longer holds the attempt (another run took the job over)."""
 
     @abc.abstractmethod
+    def existing(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these jobs of the tenant still exist (not deleted by retention)."""
+
+    @abc.abstractmethod
     def list(
         self,
         *,

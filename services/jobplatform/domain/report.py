@@ -77,3 +77,15 @@ def json_line(record: str, fields: Mapping[str, object]) -> bytes:
         {"record": record, **fields}, default=_plain, ensure_ascii=False, separators=(",", ":")
     )
     return (text + "\n").encode()
+
+
+def report_job_id(name: str) -> uuid.UUID | None:
+    """The job a stored report belongs to, from its name (``reports/<hex>.jsonl``); None for
+    any other name."""
+    folder, _, file = name.partition("/")
+    if folder != "reports" or not file.endswith(".jsonl"):
+        return None
+    try:
+        return uuid.UUID(hex=file.removesuffix(".jsonl"))
+    except ValueError:
+        return None

@@ -4,7 +4,7 @@ it, or whose import was never submitted (the web stopped between storing and sub
 Only uploads older than the configured age are considered, and of those only the ones no
 unfinished import names are deleted: a queued or retrying import keeps its file however old.
 Running it twice, or twice at once, deletes nothing more (deleting a missing file is a
-no-op)."""
+no-op). The same sweep deletes reports whose job retention has deleted (orphaned_reports.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import timedelta
 import structlog
 
 from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.handlers.orphaned_reports import delete_orphaned_reports
 from jobplatform.domain.job_types.cleanup_uploads import CleanupUploadsPayload
 
 log = structlog.get_logger("jobplatform.cleanup")
@@ -37,3 +38,5 @@ def handle_cleanup_uploads(payload: CleanupUploadsPayload, run: JobRun) -> None:
             if key.name not in in_use and storage.delete(key):
                 deleted += 1
     log.info("orphaned_uploads_deleted", deleted=deleted, older_than=before.isoformat())
+    reports = delete_orphaned_reports(run, before)
+    log.info("orphaned_reports_deleted", deleted=reports, older_than=before.isoformat())

@@ -38,6 +38,14 @@ class SqlJobs(ports.JobRepository):
             raise PermissionError("job belongs to another tenant")
         self._c.execute(insert(t.jobs).values(mapping.job_to_values(job)))
 
+    def existing(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not job_ids:
+            return set()
+        q = select(t.jobs.c.id).where(
+            t.jobs.c.tenant_id == self._tenant, t.jobs.c.id.in_(list(job_ids))
+        )
+        return {row.id for row in self._c.execute(q)}
+
     def get(self, job_id: uuid.UUID, *, for_update: bool = False) -> Job | None:
         q = select(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.tenant_id == self._tenant)
         row = self._c.execute(q.with_for_update() if for_update else q).first()
