@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from jobplatform.application.api_keys import TenantDirectory
+from jobplatform.application.api_keys import TenantDirectory, TenantRecord
 from jobplatform.application.key_cache import KeyCache
 from jobplatform.domain.api_key import hash_key
 from jobplatform.domain.tenant import TenantId
@@ -16,7 +16,13 @@ class Directory(TenantDirectory):
         self.live: dict[str, TenantId] = {}
         self.lookups = 0
 
-    def create_tenant(self, name: str) -> TenantId:
+    def create_tenant(self, name: str, job_retention_days: int | None = None) -> TenantId:
+        raise NotImplementedError
+
+    def set_job_retention(self, tenant_id: TenantId, days: int | None) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> list[TenantRecord]:
         raise NotImplementedError
 
     def store_key(self, tenant_id: TenantId, key_id: str, digest: str) -> None:

@@ -29,6 +29,10 @@ class JobServices:
     # Scheduled pruning: rows deleted per transaction, and how long dead letters are kept.
     prune_batch_size: int = 1000
     dead_letter_retention_seconds: float = 30 * 86_400.0
+    # Audit: the days beat's aggregation recounts (today and the days before it), and how
+    # many days of raw events compaction keeps (older ones live on as daily counts).
+    audit_open_days: int = 2
+    audit_retention_days: int = 90
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:

@@ -123,6 +123,8 @@ class Container:
             upload_orphan_age_seconds=s.upload_orphan_age_seconds,
             prune_batch_size=s.prune_batch_size,
             dead_letter_retention_seconds=s.dead_letter_retention_seconds,
+            audit_open_days=s.audit_open_days,
+            audit_retention_days=s.audit_retention_days,
         )
 
     @cached_property

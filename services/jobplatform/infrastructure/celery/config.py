@@ -88,6 +88,24 @@ def celery_config(s: Settings) -> dict[str, Any]:
                     s.dead_letter_prune_schedule_seconds,
                 ),
             },
+            "aggregate-audit-events": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.audit_aggregate_schedule_seconds,
+                "args": (
+                    "aggregate-audit-events",
+                    "audit.aggregate",
+                    s.audit_aggregate_schedule_seconds,
+                ),
+            },
+            "compact-audit-events": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.audit_compact_schedule_seconds,
+                "args": (
+                    "compact-audit-events",
+                    "maintenance.compact_audit_events",
+                    s.audit_compact_schedule_seconds,
+                ),
+            },
             "cleanup-uploads": {
                 "task": SCHEDULE_FAN_OUT_TASK,
                 "schedule": s.upload_cleanup_schedule_seconds,
