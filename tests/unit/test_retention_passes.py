@@ -26,3 +26,10 @@ def test_each_tenant_with_its_own_retention_gets_its_own_cutoff() -> None:
         (short, now - timedelta(days=3), ()),
         (long_, now - timedelta(days=400), ()),
     }
+
+
+def test_no_tenant_retention_is_shorter_than_the_shortest_allowed() -> None:
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    brief = TenantId(uuid.uuid4())
+    _, own = sweep_passes(now, timedelta(days=30), {brief: 1}, shortest=timedelta(days=2))
+    assert own.before == now - timedelta(days=2)

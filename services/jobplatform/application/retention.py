@@ -16,6 +16,9 @@ class PruneFinishedJobs:
     older_than: timedelta  # the global retention: a job that finished longer ago goes
     batch_size: int  # jobs per transaction: short transactions, short row locks
     max_batches: int  # a bound on one sweep (all its passes); the next sweep carries on
+    # No tenant's own retention goes below this (the idempotency keys' time to live): a
+    # replayed key must still find its job.
+    shortest: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +32,20 @@ class SweepPass:
 
 
 def sweep_passes(
-    now: datetime, older_than: timedelta, overrides: Mapping[TenantId, int]
+    now: datetime,
+    older_than: timedelta,
+    overrides: Mapping[TenantId, int],
+    shortest: timedelta = timedelta(0),
 ) -> Sequence[SweepPass]:
     """The global pass over the tenants without a retention of their own, then one pass per
-    tenant that has one, each with its own cutoff."""
+    tenant that has one, each with its own cutoff (never less than ``shortest`` ago)."""
     own = tuple(sorted(overrides, key=str))
     return [
         SweepPass(before=now - older_than, excluding=own),
-        *(SweepPass(before=now - timedelta(days=overrides[t]), tenant=t) for t in own),
+        *(
+            SweepPass(before=now - max(timedelta(days=overrides[t]), shortest), tenant=t)
+            for t in own
+        ),
     ]
 
 
@@ -50,7 +59,7 @@ def prune_finished_jobs(
     with uow_factory.system() as uow:
         overrides = uow.history.retention_overrides()
     deleted, batches = 0, 0
-    for p in sweep_passes(clock.now(), cmd.older_than, overrides):
+    for p in sweep_passes(clock.now(), cmd.older_than, overrides, cmd.shortest):
         while batches < cmd.max_batches:
             with uow_factory.system() as uow:
                 n = uow.history.delete_finished(

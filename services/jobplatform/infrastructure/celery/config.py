@@ -126,6 +126,11 @@ def retention_schedule(s: Settings) -> dict[str, Any]:
         "prune-finished-jobs": {
             "task": PRUNE_FINISHED_JOBS_TASK,
             "schedule": s.retention_schedule_seconds,
-            "args": (s.job_retention_days * 86_400, s.retention_batch_rows, batches),
+            "args": (
+                s.job_retention_days * 86_400,
+                s.retention_batch_rows,
+                batches,
+                s.idempotency_ttl_seconds,  # no tenant's own retention is shorter
+            ),
         }
     }
