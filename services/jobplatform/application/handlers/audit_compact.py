@@ -14,7 +14,7 @@ from jobplatform.domain.job_types.audit_compact import AuditCompactPayload
 def handle_audit_compact(payload: AuditCompactPayload, run: JobRun) -> None:
     keep_from = first_retained_day(run.clock.now(), run.services.audit_retention_days)
     limit = run.services.prune_batch_size
-    after = keep_from - timedelta(days=100_000)  # any day: the walk starts at the oldest
+    after = date.min  # the walk starts at the oldest day with events
     while True:
         with run.units.open() as uow:
             day = uow.audit_daily.oldest_event_day(after, keep_from)
