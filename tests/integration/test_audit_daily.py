@@ -110,6 +110,10 @@ def test_aggregation_counts_each_tenants_events_per_day_and_action_and_recounts_
     ] * 2
     assert _daily(api, tenant, d1, d3) == expected
     assert _daily(api, other_tenant, d1, d3) == {}
+    # Each tenant counts and reads its own events only.
+    assert wait_status(api, other_tenant, _aggregate(api, other_tenant, d1, d3), "succeeded")
+    assert _daily(api, other_tenant, d1, d3) == {(str(d1), "report.exported"): 7}
+    assert _daily(api, tenant, d1, d3) == expected
 
     # Another event of a counted day, then a recount: the day's count is replaced, not added.
     _add_events(container, tenant, d1, {"key.issued": 1})
