@@ -178,3 +178,28 @@ def test_compaction_deletes_only_old_events_and_keeps_their_counts(
     assert _raw_counts(database_url, tenant) == {
         k: n for k, n in before.items() if k[0] >= str(kept)
     }
+
+
+def test_a_sealed_day_is_never_recounted_while_its_events_go(
+    tenant: TenantFixture, container: Container
+) -> None:
+    # What makes compaction safe beside a recount: once sealed, the day's counts are final,
+    # even with only part of its events left.
+    day = date(2026, 2, 10)
+    _add_events(container, tenant, day, {"report.exported": 5, "key.issued": 2})
+    units = container.uow_factory
+    with units.for_tenant(tenant.id) as uow:
+        assert uow.audit_daily.delete_sealed_events(day, 100) == 0  # not sealed: nothing goes
+        assert uow.audit_daily.recount(day, seal=True)
+        uow.commit()
+    with units.for_tenant(tenant.id) as uow:
+        assert uow.audit_daily.delete_sealed_events(day, 4) == 4
+        uow.commit()
+    with units.for_tenant(tenant.id) as uow:
+        assert not uow.audit_daily.recount(day, seal=False)
+        assert not uow.audit_daily.recount(day, seal=True)
+        uow.commit()
+    with units.for_tenant(tenant.id) as uow:
+        counts = {(c.action, c.count) for c in uow.audit_daily.between(day, day)}
+        assert uow.audit_daily.oldest_event_day(day, day + timedelta(days=1)) == day
+    assert counts == {("report.exported", 5), ("key.issued", 2)}

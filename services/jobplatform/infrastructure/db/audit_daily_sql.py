@@ -31,9 +31,11 @@ SELECT min(occurred_at) FROM audit_events
  WHERE tenant_id = :tenant AND occurred_at >= :start AND occurred_at < :end
 """)
 
-# One bounded batch of a sealed day's events; nothing while the day is not sealed.
+# One bounded batch of a sealed day's events; nothing while the day is not sealed. The batch
+# is materialized once: as a plain IN (subquery) the planner may rescan the subquery, and a
+# rescan with SKIP LOCKED and LIMIT can pick other rows each time, deleting past the limit.
 DELETE_SEALED_BATCH = text("""
-DELETE FROM audit_events WHERE tenant_id = :tenant AND id IN (
+WITH batch AS MATERIALIZED (
   SELECT e.id FROM audit_events e
    WHERE e.tenant_id = :tenant AND e.occurred_at >= :start AND e.occurred_at < :end
      AND EXISTS (SELECT 1 FROM audit_days d WHERE d.tenant_id = :tenant AND d.day = :day
@@ -41,4 +43,5 @@ DELETE FROM audit_events WHERE tenant_id = :tenant AND id IN (
    LIMIT :limit
    FOR UPDATE OF e SKIP LOCKED
 )
+DELETE FROM audit_events WHERE tenant_id = :tenant AND id IN (SELECT id FROM batch)
 """)
