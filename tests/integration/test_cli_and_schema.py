@@ -58,6 +58,32 @@ def test_cli_creates_tenants_and_issues_and_revokes_keys(
     assert again.returncode == 1 and "no live key" in again.stderr
 
 
+def test_cli_sets_and_shows_a_tenants_own_job_retention(database_url: str) -> None:
+    name = f"cli-retention-{uuid.uuid4().hex[:8]}"
+    created = _cli(database_url, "tenants", "create", name, "--job-retention-days", "7")
+    assert created.returncode == 0, created.stderr
+    tenant_id = created.stdout.strip()
+
+    def shown() -> str:
+        listed = _cli(database_url, "tenants", "list")
+        assert listed.returncode == 0, listed.stderr
+        [line] = [line for line in listed.stdout.splitlines() if line.startswith(tenant_id)]
+        return line
+
+    assert shown() == f"{tenant_id}\t{name}\tjob retention: 7 days"
+    assert _cli(database_url, "tenants", "set-retention", tenant_id, "default").returncode == 0
+    assert shown().endswith("job retention: default (30 days)")
+    assert _cli(database_url, "tenants", "set-retention", tenant_id, "12").returncode == 0
+    assert shown().endswith("job retention: 12 days")
+    _one_line_error(
+        _cli(database_url, "tenants", "set-retention", tenant_id, "0"), 1, "1 to 3650 days"
+    )
+    unknown = str(uuid.uuid4())
+    _one_line_error(
+        _cli(database_url, "tenants", "set-retention", unknown, "3"), 1, "no tenant with id"
+    )
+
+
 def test_cli_refuses_a_malformed_tenant_id(database_url: str) -> None:
     result = _cli(database_url, "keys", "issue", "not-a-uuid")
     assert result.returncode == 2 and "not a tenant id" in result.stderr

@@ -223,6 +223,16 @@ def test_relay_reconciler_and_retention_scans_skip_the_history(history: History)
     (sweep_plan,) = _plans(h, _captured(h.engine, sweep))
     assert _full_scans(sweep_plan) == []
     assert {"ix_jobs_finished", "ix_outbox_job", "ix_dead_letters_job"} <= _indexes(sweep_plan)
+
+    # The passes of a sweep with tenants of their own retention: the global one without
+    # them, and one per such tenant.
+    def own_retention_passes() -> None:
+        with h.uow_factory.system() as uow:
+            uow.history.delete_finished(now, 100, excluding=[h.tenant])  # rolled back
+            uow.history.delete_finished(now, 100, tenant=h.tenant)
+
+    for plan in _plans(h, _captured(h.engine, own_retention_passes)):
+        assert _full_scans(plan) == [], plan
     renew = _text_plan(
         h, recovery_sql.RENEW_LEASES, {"ids": [h.job_id], "owner": "w@host", "until": now}, None
     )

@@ -14,9 +14,11 @@ from psycopg import sql
 
 from devstack.local_servers import PostgresServer
 from jobplatform.application.retention import PruneFinishedJobs, prune_finished_jobs
+from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.migrate import upgrade
+from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from support.history_seed import add_tenants, seed_finished_jobs
 
@@ -148,3 +150,39 @@ def test_sweep_stops_after_its_batch_bound(retention_db: str, conn: psycopg.Conn
         engine.dispose()
     assert (first, left, second) == (20, 5, 5)
     assert _ids(conn, "tenant_id = %s", tenant) == set()
+
+
+def test_each_tenant_is_swept_by_its_own_retention(
+    retention_db: str, conn: psycopg.Connection
+) -> None:
+    now = datetime.now(UTC)
+    short, long_, default = add_tenants(conn, 3, "retention-own")
+    for tenant in (short, long_, default):
+        seed_finished_jobs(conn, [tenant], 6, now - timedelta(days=10))
+        seed_finished_jobs(conn, [tenant], 4, now - timedelta(days=40))
+        seed_finished_jobs(conn, [tenant], 3, now - timedelta(days=1))
+    engine = make_engine(retention_db, pool_size=2)
+    try:
+        directory = SqlTenantDirectory(engine)
+        assert directory.set_job_retention(TenantId(short), 5)
+        assert directory.set_job_retention(TenantId(long_), 60)
+        own = {r.id.value: r.job_retention_days for r in directory.describe()}
+        assert (own[short], own[long_], own[default]) == (5, 60, None)
+        deleted = prune_finished_jobs(
+            PruneFinishedJobs(timedelta(days=30), batch_size=4, max_batches=1_000),
+            SqlUnitOfWorkFactory(engine),
+            SystemClock(),
+        )
+    finally:
+        engine.dispose()
+
+    def left(tenant: uuid.UUID) -> int:
+        return len(_ids(conn, "tenant_id = %s", tenant))
+
+    # 5 days: the 10- and 40-day-old jobs go; 60 days: all stay; the global 30: the 40 go.
+    assert (left(short), left(long_), left(default)) == (3, 13, 9)
+    assert deleted >= 10 + 4  # and any older job another test of this database left
+    assert (
+        _ids(conn, "tenant_id = %s AND finished_at < %s", default, now - timedelta(days=30))
+        == set()
+    )

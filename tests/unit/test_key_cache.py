@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from jobplatform.application.api_keys import KeyListing, TenantDirectory
+from jobplatform.application.api_keys import KeyListing, TenantDirectory, TenantRecord
 from jobplatform.application.key_cache import KeyCache
 from jobplatform.domain.api_key import hash_key
 from jobplatform.domain.tenant import TenantId
@@ -17,7 +17,13 @@ class Directory(TenantDirectory):
         self.live: dict[str, TenantId] = {}
         self.lookups = 0
 
-    def create_tenant(self, name: str) -> TenantId:
+    def create_tenant(self, name: str, job_retention_days: int | None = None) -> TenantId:
+        raise NotImplementedError
+
+    def set_job_retention(self, tenant_id: TenantId, days: int | None) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> list[TenantRecord]:
         raise NotImplementedError
 
     def store_key(

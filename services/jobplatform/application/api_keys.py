@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from jobplatform.application.errors import ApplicationError, UnknownTenant
 from jobplatform.domain.api_key import IssuedKey, hash_key, issue_key
 from jobplatform.domain.tenant import TenantId
+
+# Ten years: a bound that keeps the sweep's cutoff arithmetic far from any overflow.
+MAX_JOB_RETENTION_DAYS = 3650
+
+
+class InvalidRetention(ApplicationError):
+    """A job retention that is not a whole number of days in range."""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    id: TenantId
+    name: str
+    # Days finished jobs are kept; None: the global JOBPLATFORM_JOB_RETENTION_DAYS.
+    job_retention_days: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +48,15 @@ class TenantDirectory(abc.ABC):
     """Tenants and API keys. Not tenant-scoped: it is what turns a key into a tenant."""
 
     @abc.abstractmethod
-    def create_tenant(self, name: str) -> TenantId: ...
+    def create_tenant(self, name: str, job_retention_days: int | None = None) -> TenantId: ...
+
+    @abc.abstractmethod
+    def set_job_retention(self, tenant_id: TenantId, days: int | None) -> bool:
+        """Set (None: clear) the tenant's own job retention; False if no tenant has this id."""
+
+    @abc.abstractmethod
+    def describe(self) -> Sequence[TenantRecord]:
+        """Every tenant, by name."""
 
     @abc.abstractmethod
     def store_key(
@@ -52,8 +77,27 @@ class TenantDirectory(abc.ABC):
         """The tenant's keys not pruned yet, oldest first."""
 
 
-def create_tenant(directory: TenantDirectory, name: str) -> TenantId:
-    return directory.create_tenant(name)
+def create_tenant(
+    directory: TenantDirectory, name: str, job_retention_days: int | None = None
+) -> TenantId:
+    _check_retention(job_retention_days)
+    return directory.create_tenant(name, job_retention_days)
+
+
+def list_tenants(directory: TenantDirectory) -> Sequence[TenantRecord]:
+    return directory.describe()
+
+
+def set_job_retention(directory: TenantDirectory, tenant_id: TenantId, days: int | None) -> None:
+    """Give the tenant a job retention of its own (None: back to the global one)."""
+    _check_retention(days)
+    if not directory.set_job_retention(tenant_id, days):
+        raise UnknownTenant(f"no tenant with id {tenant_id}")
+
+
+def _check_retention(days: int | None) -> None:
+    if days is not None and not 1 <= days <= MAX_JOB_RETENTION_DAYS:
+        raise InvalidRetention(f"a job retention is 1 to {MAX_JOB_RETENTION_DAYS} days")
 
 
 def issue_api_key(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from jobplatform.application.audit import AuditEvent
+from jobplatform.application.audit_daily import AuditDailyCount
 from jobplatform.application.ports import Clock, UnitOfWorkFactory
 from jobplatform.application.submit_job import SubmitJob, Submitted, submit_job
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
@@ -38,3 +39,11 @@ def list_audit_events(
 ) -> Sequence[AuditEvent]:
     with uow_factory.for_tenant(ctx.tenant_id) as uow:
         return uow.audit.recent(limit)
+
+
+def read_audit_daily(
+    ctx: TenantContext, uow_factory: UnitOfWorkFactory, first: date, last: date
+) -> Sequence[AuditDailyCount]:
+    """The tenant's daily audit counts of the days first..last (both included)."""
+    with uow_factory.for_tenant(ctx.tenant_id) as uow:
+        return uow.audit_daily.between(first, last)

@@ -33,6 +33,10 @@ class JobServices:
     dead_letter_retention_seconds: float = 30 * 86_400.0
     # How long a revoked or expired API key is kept before it is deleted.
     api_key_retention_seconds: float = 30 * 86_400.0
+    # Audit: the days beat's aggregation recounts (today and the days before it), and how
+    # many days of raw events compaction keeps (older ones live on as daily counts).
+    audit_open_days: int = 2
+    audit_retention_days: int = 90
 
     def require_secrets(self) -> SecretStore:
         if self.secrets is None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from jobplatform.application.audit import AuditLog
+from jobplatform.application.audit_daily import AuditDailyCounts
 from jobplatform.application.imports import Contacts, ImportProgressLog, ImportUploads
 from jobplatform.application.records import (
     AttemptRecord,
@@ -186,6 +187,7 @@ class UnitOfWork(Transaction):
     webhook_endpoints: WebhookEndpoints
     webhook_attempts: WebhookAttempts
     audit: AuditLog
+    audit_daily: AuditDailyCounts
     contacts: Contacts
     import_progress: ImportProgressLog
     import_uploads: ImportUploads
@@ -273,10 +275,22 @@ class JobHistory(abc.ABC):
     """Finished jobs past their retention, across tenants: the sweep that bounds the tables."""
 
     @abc.abstractmethod
-    def delete_finished(self, before: datetime, limit: int) -> int:
+    def delete_finished(
+        self,
+        before: datetime,
+        limit: int,
+        *,
+        tenant: TenantId | None = None,
+        excluding: Sequence[TenantId] = (),
+    ) -> int:
         """Delete up to ``limit`` jobs that finished (succeeded, failed, dead) before
         ``before``, oldest first, with every row that refers to them; skips rows another
-        transaction holds. The number of jobs deleted."""
+        transaction holds. Only ``tenant``'s jobs when given; never those of the tenants in
+        ``excluding``. The number of jobs deleted."""
+
+    @abc.abstractmethod
+    def retention_overrides(self) -> Mapping[TenantId, int]:
+        """The tenants with a job retention of their own, in days."""
 
 
 class SystemUnitOfWork(Transaction):

@@ -127,6 +127,8 @@ class Container:
             prune_batch_size=s.prune_batch_size,
             dead_letter_retention_seconds=s.dead_letter_retention_seconds,
             api_key_retention_seconds=s.api_key_retention_seconds,
+            audit_open_days=s.audit_open_days,
+            audit_retention_days=s.audit_retention_days,
         )
 
     @cached_property

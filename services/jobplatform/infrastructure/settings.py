@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # then `jobplatform keys list` still shows them).
     api_key_retention_seconds: float = Field(default=2_592_000.0, gt=0)
     api_key_prune_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    # Audit events: beat recounts each tenant's last audit_open_days days into daily counts
+    # every audit_aggregate_schedule_seconds, and compacts (deletes) raw events older than
+    # audit_retention_days, once their days are sealed, every audit_compact_schedule_seconds.
+    audit_open_days: int = Field(default=2, ge=1, le=366)
+    audit_aggregate_schedule_seconds: float = Field(default=3_600.0, gt=0)
+    audit_retention_days: int = Field(default=90, ge=1)
+    audit_compact_schedule_seconds: float = Field(default=86_400.0, gt=0)
     # Rows a scheduled prune deletes per transaction (it goes on until none is left).
     prune_batch_size: int = Field(default=1_000, ge=1, le=100_000)
     # A standby beat takes over this long after the active one stops renewing its lock.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from jobplatform.application.handlers.audit_aggregate import handle_audit_aggregate
+from jobplatform.application.handlers.audit_compact import handle_audit_compact
 from jobplatform.application.handlers.audit_record import handle_audit_record
 from jobplatform.application.handlers.cleanup_uploads import handle_cleanup_uploads
 from jobplatform.application.handlers.csv_import import handle_csv_import, release_csv_upload
@@ -20,6 +22,8 @@ from jobplatform.application.handlers.prune_idempotency_keys import (
 )
 from jobplatform.application.handlers.report_generate import handle_report_generate
 from jobplatform.application.handlers.webhook_delivery import handle_webhook_delivery
+from jobplatform.domain.job_types.audit_aggregate import AUDIT_AGGREGATE
+from jobplatform.domain.job_types.audit_compact import AUDIT_COMPACT
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
 from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
@@ -48,6 +52,8 @@ HANDLERS: Mapping[str, Handler] = {
     PRUNE_DEAD_LETTERS.name: handle_prune_dead_letters,
     PRUNE_API_KEYS.name: handle_prune_api_keys,
     REPORT_GENERATE.name: handle_report_generate,
+    AUDIT_AGGREGATE.name: handle_audit_aggregate,
+    AUDIT_COMPACT.name: handle_audit_compact,
 }
 
 # What a job type does once a job of it is over for good (succeeded, or dead after its last

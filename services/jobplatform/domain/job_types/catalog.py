@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from jobplatform.domain.job_types.audit_aggregate import AUDIT_AGGREGATE
+from jobplatform.domain.job_types.audit_compact import AUDIT_COMPACT
 from jobplatform.domain.job_types.audit_record import AUDIT_RECORD
 from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
@@ -40,6 +42,8 @@ CATALOG: Mapping[str, JobTypeSpec] = MappingProxyType(
             PRUNE_DEAD_LETTERS,
             PRUNE_API_KEYS,
             REPORT_GENERATE,
+            AUDIT_AGGREGATE,
+            AUDIT_COMPACT,
         )
     }
 )

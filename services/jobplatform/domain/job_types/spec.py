@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -34,6 +35,8 @@ def stored_form(payload: Payload) -> dict[str, object]:
     def reveal(value: object) -> object:
         if isinstance(value, SecretStr):
             return value.get_secret_value()
+        if isinstance(value, date):  # and datetime: stored as JSON, parsed back by the model
+            return value.isoformat()
         if isinstance(value, dict):
             return {k: reveal(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

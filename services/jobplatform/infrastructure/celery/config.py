@@ -97,6 +97,24 @@ def celery_config(s: Settings) -> dict[str, Any]:
                     s.api_key_prune_schedule_seconds,
                 ),
             },
+            "aggregate-audit-events": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.audit_aggregate_schedule_seconds,
+                "args": (
+                    "aggregate-audit-events",
+                    "audit.aggregate",
+                    s.audit_aggregate_schedule_seconds,
+                ),
+            },
+            "compact-audit-events": {
+                "task": SCHEDULE_FAN_OUT_TASK,
+                "schedule": s.audit_compact_schedule_seconds,
+                "args": (
+                    "compact-audit-events",
+                    "maintenance.compact_audit_events",
+                    s.audit_compact_schedule_seconds,
+                ),
+            },
             "cleanup-uploads": {
                 "task": SCHEDULE_FAN_OUT_TASK,
                 "schedule": s.upload_cleanup_schedule_seconds,
@@ -117,6 +135,11 @@ def retention_schedule(s: Settings) -> dict[str, Any]:
         "prune-finished-jobs": {
             "task": PRUNE_FINISHED_JOBS_TASK,
             "schedule": s.retention_schedule_seconds,
-            "args": (s.job_retention_days * 86_400, s.retention_batch_rows, batches),
+            "args": (
+                s.job_retention_days * 86_400,
+                s.retention_batch_rows,
+                batches,
+                s.idempotency_ttl_seconds,  # no tenant's own retention is shorter
+            ),
         }
     }

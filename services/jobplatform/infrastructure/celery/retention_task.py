@@ -16,11 +16,20 @@ log = structlog.get_logger("jobplatform.worker")
 
 @shared_task(bind=True, name=PRUNE_FINISHED_JOBS_TASK)
 def prune_finished_jobs_task(
-    self: Any, older_than_seconds: float, batch_size: int, max_batches: int
+    self: Any,
+    older_than_seconds: float,
+    batch_size: int,
+    max_batches: int,
+    shortest_seconds: float = 0.0,
 ) -> int:
     c = self.app.container
     deleted = prune_finished_jobs(
-        PruneFinishedJobs(timedelta(seconds=older_than_seconds), batch_size, max_batches),
+        PruneFinishedJobs(
+            timedelta(seconds=older_than_seconds),
+            batch_size,
+            max_batches,
+            timedelta(seconds=shortest_seconds),
+        ),
         c.uow_factory,
         c.clock,
     )

@@ -2,7 +2,8 @@
 
 from sqlalchemy import text
 
-# One batch: the oldest finished jobs past the cutoff (the partial index on finished_at reads
+# One batch: the oldest finished jobs past the cutoff, of one tenant (:tenant) or of every
+# tenant but those with a retention of their own (:excluded) (the partial index on finished_at reads
 # them in order) and every row that references them, in one statement. The batch's ids go to
 # each delete as one array, so each is a lookup by index whatever the tables' sizes. Rows another
 # transaction holds are skipped, and a job that is not finished is never chosen. The
@@ -13,6 +14,8 @@ DELETE_FINISHED_BATCH = text("""
 WITH doomed AS (
   SELECT id, tenant_id FROM jobs
    WHERE status IN ('succeeded', 'failed', 'dead') AND finished_at < :before
+     AND (CAST(:tenant AS uuid) IS NULL OR tenant_id = CAST(:tenant AS uuid))
+     AND tenant_id <> ALL(CAST(:excluded AS uuid[]))
    ORDER BY finished_at
    LIMIT :limit
    FOR UPDATE SKIP LOCKED
@@ -36,4 +39,9 @@ WITH doomed AS (
   DELETE FROM jobs WHERE id = ANY((SELECT ids FROM batch)::uuid[]) RETURNING 1
 )
 SELECT count(*) FROM gone
+""")
+
+# The tenants with a retention of their own; every other tenant has the global one.
+RETENTION_OVERRIDES = text("""
+SELECT id, job_retention_days FROM tenants WHERE job_retention_days IS NOT NULL
 """)

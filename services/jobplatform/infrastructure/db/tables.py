@@ -4,6 +4,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -27,6 +28,8 @@ tenants = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The tenant's own retention of finished jobs; NULL: JOBPLATFORM_JOB_RETENTION_DAYS.
+    Column("job_retention_days", Integer),
 )
 
 api_keys = Table(
@@ -190,6 +193,23 @@ audit_events = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_audit_events_tenant_occurred", "tenant_id", "occurred_at"),
+)
+
+audit_daily = Table(
+    "audit_daily",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("action", String(100), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+audit_days = Table(
+    "audit_days",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sealed_at", DateTime(timezone=True)),
 )
 
 contacts = Table(

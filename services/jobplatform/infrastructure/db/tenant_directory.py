@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from jobplatform.application.api_keys import KeyListing, TenantDirectory
+from jobplatform.application.api_keys import KeyListing, TenantDirectory, TenantRecord
 from jobplatform.application.errors import UnknownTenant
 from jobplatform.application.ports import StoreUnavailable
 from jobplatform.domain.tenant import TenantId
@@ -25,13 +26,33 @@ class SqlTenantDirectory(TenantDirectory):
     def __init__(self, engine: Engine):
         self._engine = engine
 
-    def create_tenant(self, name: str) -> TenantId:
+    def create_tenant(self, name: str, job_retention_days: int | None = None) -> TenantId:
         tenant = TenantId(uuid.uuid4())
         with self._engine.begin() as conn:
             conn.execute(
-                insert(t.tenants).values(id=tenant.value, name=name, created_at=datetime.now(UTC))
+                insert(t.tenants).values(
+                    id=tenant.value,
+                    name=name,
+                    created_at=datetime.now(UTC),
+                    job_retention_days=job_retention_days,
+                )
             )
         return tenant
+
+    def set_job_retention(self, tenant_id: TenantId, days: int | None) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(t.tenants)
+                .where(t.tenants.c.id == tenant_id.value)
+                .values(job_retention_days=days)
+            )
+        return bool(result.rowcount)
+
+    def describe(self) -> Sequence[TenantRecord]:
+        c = t.tenants.c
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(c.id, c.name, c.job_retention_days).order_by(c.name))
+            return [TenantRecord(TenantId(i), name, days) for i, name, days in rows]
 
     def store_key(
         self, tenant_id: TenantId, key_id: str, digest: str, expires_at: datetime | None = None

@@ -25,6 +25,7 @@ from jobplatform.infrastructure.db.accept_statement import (
     accepts_as_new,
 )
 from jobplatform.infrastructure.db.api_key_repository import SqlRetiredApiKeys
+from jobplatform.infrastructure.db.audit_daily_repository import SqlAuditDailyCounts
 from jobplatform.infrastructure.db.audit_repository import SqlAuditLog
 from jobplatform.infrastructure.db.history import SqlJobHistory
 from jobplatform.infrastructure.db.import_repositories import (
@@ -84,6 +85,7 @@ class SqlUnitOfWork(_SqlTransaction, ports.UnitOfWork):
         self.webhook_endpoints = SqlWebhookEndpoints(self._conn, tenant)
         self.webhook_attempts = SqlWebhookAttempts(self._conn, tenant)
         self.audit = SqlAuditLog(self._conn, tenant)
+        self.audit_daily = SqlAuditDailyCounts(self._conn, tenant)
         self.contacts = SqlContacts(self._conn, tenant)
         self.import_progress = SqlImportProgress(self._conn, tenant)
         self.import_uploads = SqlImportUploads(self._conn, tenant)

@@ -188,9 +188,38 @@ def cmd_beat(args: argparse.Namespace) -> int:
 def cmd_tenant_create(args: argparse.Namespace) -> int:
     from jobplatform.application.api_keys import create_tenant
 
-    tenant = create_tenant(_bootstrap().tenants, args.name)
+    tenant = create_tenant(_bootstrap().tenants, args.name, args.job_retention_days)
     print(tenant)
     return 0
+
+
+def cmd_tenant_set_retention(args: argparse.Namespace) -> int:
+    from jobplatform.application.api_keys import set_job_retention
+    from jobplatform.domain.tenant import TenantId
+
+    try:
+        tenant = TenantId.parse(args.tenant)
+        days = None if args.days == "default" else int(args.days)
+    except ValueError as exc:
+        return _fail(str(exc), USAGE)
+    set_job_retention(_bootstrap().tenants, tenant, days)
+    print(f"{tenant} job retention: {_retention_text(days)}")
+    return 0
+
+
+def cmd_tenant_list(_: argparse.Namespace) -> int:
+    from jobplatform.application.api_keys import list_tenants
+
+    for record in list_tenants(_bootstrap().tenants):
+        retention = _retention_text(record.job_retention_days)
+        print(f"{record.id}\t{record.name}\tjob retention: {retention}")
+    return 0
+
+
+def _retention_text(days: int | None) -> str:
+    if days is None:
+        return f"default ({_settings().job_retention_days:g} days)"
+    return f"{days} days"
 
 
 def cmd_key_issue(args: argparse.Namespace) -> int:
@@ -282,7 +311,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create = tenants.add_parser("create", help="create a tenant and print its id")
     create.add_argument("name")
+    create.add_argument(
+        "--job-retention-days",
+        type=int,
+        default=None,
+        help="days the tenant's finished jobs are kept (default: JOBPLATFORM_JOB_RETENTION_DAYS)",
+    )
     create.set_defaults(func=cmd_tenant_create)
+    retention = tenants.add_parser(
+        "set-retention", help="set a tenant's job retention in days, or 'default'"
+    )
+    retention.add_argument("tenant")
+    retention.add_argument("days")
+    retention.set_defaults(func=cmd_tenant_set_retention)
+    tenants.add_parser("list", help="list tenants: id, name and job retention").set_defaults(
+        func=cmd_tenant_list
+    )
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="action", required=True
     )

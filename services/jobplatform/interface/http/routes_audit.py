@@ -1,15 +1,21 @@
-"""/v1/audit-events: record an audit event (enqueued, 202 at once) and read the tenant's."""
+"""/v1/audit-events: record an audit event (enqueued, 202 at once) and read the tenant's, one
+by one or as daily counts."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobplatform.application.audit_events import list_audit_events, record_audit_event
+from jobplatform.application.audit_events import (
+    list_audit_events,
+    read_audit_daily,
+    record_audit_event,
+)
+from jobplatform.domain.audit_days import MAX_DAY_SPAN
 from jobplatform.interface.http.dependencies import Adapters, JsonBody, Tenant
 from jobplatform.interface.http.responses import error_responses
 from jobplatform.interface.http.schemas import JobAccepted
@@ -39,6 +45,16 @@ class AuditEventView(BaseModel):
 
 class AuditEventPage(BaseModel):
     items: list[AuditEventView]
+
+
+class AuditDailyView(BaseModel):
+    day: date
+    action: str
+    count: int
+
+
+class AuditDailyPage(BaseModel):
+    items: list[AuditDailyView]
 
 
 @router.post(
@@ -80,5 +96,24 @@ def list_(
                 recorded_at=e.recorded_at,
             )
             for e in list_audit_events(ctx, c.uow_factory, limit)
+        ]
+    )
+
+
+@router.get("/daily", response_model=AuditDailyPage, responses=error_responses())
+def daily(
+    ctx: Tenant,
+    c: Adapters,
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+) -> AuditDailyPage:
+    if last < first:
+        raise HTTPException(422, "to is before from")
+    if (last - first).days >= MAX_DAY_SPAN:
+        raise HTTPException(422, f"a range spans at most {MAX_DAY_SPAN} days")
+    return AuditDailyPage(
+        items=[
+            AuditDailyView(day=d.day, action=d.action, count=d.count)
+            for d in read_audit_daily(ctx, c.uow_factory, first, last)
         ]
     )
