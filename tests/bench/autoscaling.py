@@ -227,7 +227,8 @@ def run(out: Path, seed: int, with_probe: bool, more_seeds: tuple[int, ...] = ()
         "scaler per HPA request; `useCachedMetrics` is off by default); HPA: sync 15 s,",
         "tolerance 0.1, scale-down stabilisation 300 s,",
         "scale-up max(100 %, 4 pods) per 15 s, the ReplicaSet picks which pods go.",
-        "Ours: the operator's `decide` with the WorkerPool defaults, polled every 10 s.",
+        "Ours: the operator's `decide` with the WorkerPool defaults, polled every"
+        f" {Ours(PoolSpec()).poll} s.",
         "",
         "Two windows. *Trace's seconds*: the trace's arrivals (one hour; diurnal two), as this",
         "report always counted. *Until done, back at min*: after the last arrival both scalers",
@@ -294,11 +295,7 @@ def run(out: Path, seed: int, with_probe: bool, more_seeds: tuple[int, ...] = ()
             "What limits the burst (until done, ratios to KEDA's on the same seed; from runs"
             " made for this report):",
             "",
-            *burst_limits(
-                (seed, *more_seeds),
-                MAX_REPLICAS,
-                {p.seed: p.ours for p in pairs if p.trace == "burst"},
-            ),
+            *burst_limits((seed, *more_seeds), MAX_REPLICAS),
             "",
             *POLICY_CHANGES,
             "",
