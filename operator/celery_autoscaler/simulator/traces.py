@@ -45,11 +45,16 @@ def _priority(rng: random.Random) -> int:
     return 0 if rng.random() < 0.7 else rng.choice((3, 6, 9))
 
 
+# The burst trace's bursts, [start, end) in seconds, at BURST_RATE arrivals/s (else 0.2/s).
+BURSTS = ((600, 660), (2400, 2430))
+BURST_RATE = 8.0
+
+
 def burst(seed: int) -> Trace:
     rng = random.Random(seed)
 
     def rate(t: int) -> float:
-        return 8.0 if 600 <= t < 660 or 2400 <= t < 2430 else 0.2
+        return BURST_RATE if any(lo <= t < hi for lo, hi in BURSTS) else 0.2
 
     times = _poisson(rng, rate, 3600)
     tasks = [Task(a, rng.expovariate(1 / 5), _priority(rng)) for a in times]
