@@ -16,7 +16,7 @@ from jobplatform.application.submit_job import SubmitJob, accept_job, submit_job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
 from jobplatform.infrastructure.container import Container
-from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
+from jobplatform.infrastructure.metrics import jobs_submitted
 from jobplatform.interface.http.dependencies import Adapters, JsonBody, Tenant
 from jobplatform.interface.http.responses import error_responses
 from jobplatform.interface.http.schemas import (
@@ -59,7 +59,7 @@ async def submit(
             submit_job, cmd, ctx, c.uow_factory, c.clock, c.idempotency_ttl
         )
     job = result.job
-    JOBS_SUBMITTED.labels(job.type, job.queue, "created" if result.created else "repeat").inc()
+    jobs_submitted(job.type, job.queue, "created" if result.created else "repeat").inc()
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     if not result.created:
         response.headers["Idempotent-Replayed"] = "true"

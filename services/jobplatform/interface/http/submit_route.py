@@ -82,7 +82,8 @@ class SubmitRoute(APIRoute):
                 missing = {"type": "missing", "loc": ("body",), "msg": "Field required"}
                 raise RequestValidationError([{**missing, "input": None}])
             try:
-                body = SubmitJobBody.model_validate(parsed)
+                # As FastAPI validates a body model (its error types and messages).
+                body = SubmitJobBody.model_validate(parsed, from_attributes=True)
             except pydantic.ValidationError as exc:
                 raise RequestValidationError(_body_errors(exc)) from None
             sub_response = Response()
