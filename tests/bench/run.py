@@ -256,8 +256,8 @@ def main() -> int:
     parser.add_argument(
         "--api-only",
         action="store_true",
-        help="only the API part (no worker throughput, no batch submits); prints its figures "
-        "and writes no report",
+        help="only the API part (no worker throughput, no batch submits); prints its figures, "
+        "the web's CPU per submit among them, and writes no report",
     )
     args = parser.parse_args()
     if args.api_only and args.report:
