@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -173,19 +174,29 @@ def api_rounds(
     single: Series,
     raw: Series,
     batch: Series | None,
+    web_pid: int | None = None,
+    web_cpu_ms: list[float] | None = None,
 ) -> None:
-    """Alternating rounds: single submits, raw apply_async, then (unless None) batch submits."""
+    """Alternating rounds: single submits, raw apply_async, then (unless None) batch submits.
+    With ``web_pid``, the web's CPU per single submit of each round goes to ``web_cpu_ms``
+    (the warm-up's few requests included): steadier than throughput on a shared machine."""
     batch_body = {"jobs": [{"type": "noop", "payload": {}}] * args.batch_size}
     for round_ in range(1, args.rounds + 1):
+        cpu_before = process_cpu_seconds(web_pid) if web_pid else 0.0
         single.add(
             http_load(
                 base, key, "/v1/jobs", lambda i: {"type": "noop", "payload": {}}, 1,
                 args.api_requests, args.concurrency,
             )
         )  # fmt: skip
+        cpu_line = ""
+        if web_pid and web_cpu_ms is not None:
+            cpu = process_cpu_seconds(web_pid) - cpu_before
+            web_cpu_ms.append(cpu * 1000 / args.api_requests)
+            cpu_line = f" (web CPU {web_cpu_ms[-1]:.2f} ms/submit)"
         raw.add(apply_async_load(redis_url, args.api_requests))
         line = (
-            f"api round {round_}: POST /v1/jobs {single.rates[-1]:.0f}/s, "
+            f"api round {round_}: POST /v1/jobs {single.rates[-1]:.0f}/s{cpu_line}, "
             f"apply_async {raw.rates[-1]:.0f}/s"
         )
         if batch is not None:
@@ -199,7 +210,15 @@ def api_rounds(
         print(f"{line} (load {load_average()})", flush=True)
 
 
-def api_summary(command: str, args: argparse.Namespace, single: Series, raw: Series) -> str:
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def api_summary(
+    command: str, args: argparse.Namespace, single: Series, raw: Series, web_cpu_ms: list[float]
+) -> str:
     """The single-submit figures of an --api-only run."""
     ratio = single.median / raw.median
     return "\n".join(
@@ -212,6 +231,9 @@ def api_summary(command: str, args: argparse.Namespace, single: Series, raw: Ser
             f"{raw.percentile(0.5):.2f} ms, p99 {raw.percentile(0.99):.2f} ms",
             f"- ratio API / apply_async: {ratio:.2f} ({verdict(ratio, 0.5)}); per round: "
             + ", ".join(f"{a / b:.2f}" for a, b in zip(single.rates, raw.rates, strict=True)),
+            f"- web CPU per submit: {statistics.median(web_cpu_ms):.2f} ms median; per round: "
+            + ", ".join(f"{ms:.2f}" for ms in web_cpu_ms),
+            f"- load average at end: {load_average()}",
         ]
     )
 
@@ -234,8 +256,8 @@ def main() -> int:
     parser.add_argument(
         "--api-only",
         action="store_true",
-        help="only the API part (no worker throughput, no batch submits); prints its figures "
-        "and writes no report",
+        help="only the API part (no worker throughput, no batch submits); prints its figures, "
+        "the web's CPU per submit among them, and writes no report",
     )
     args = parser.parse_args()
     if args.api_only and args.report:
@@ -256,11 +278,15 @@ def main() -> int:
         env = PlatformEnv(database_url=database_url, redis_url=redis_server.url, log_dir=log_dir)
         if args.api_only:
             web, base = start_web(env, JOBPLATFORM_LOG_LEVEL="WARNING")
+            web_cpu_ms: list[float] = []
             try:
-                api_rounds(base, api_key(env), redis_server.url, args, single, raw, None)
+                api_rounds(
+                    base, api_key(env), redis_server.url, args, single, raw, None,
+                    web_pid=web.pid, web_cpu_ms=web_cpu_ms,
+                )  # fmt: skip
             finally:
                 web.stop()
-            print(api_summary(command_line(), args, single, raw))
+            print(api_summary(command_line(), args, single, raw, web_cpu_ms))
             return 0
         client = redis.Redis.from_url(redis_server.url)
         bare_worker = BareWorker(redis_server.url, log_dir)

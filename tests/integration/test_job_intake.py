@@ -107,3 +107,49 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_job_stored_once(
     asyncio.run(accept_across_a_dropped_connection())
     assert _stored(postgres_server, first) == (1, 1)
     assert _stored(postgres_server, second) == (1, 1)
+
+
+def _row(postgres_server: PostgresServer, job: Job) -> tuple[object, ...]:
+    """What the accept statements wrote of ``job`` (its id left out), job and outbox row."""
+    with psycopg.connect(postgres_server.url("postgres", "jobplatform")) as conn:
+        row = conn.execute(
+            "SELECT j.tenant_id, j.type, j.queue, j.payload, j.status, j.attempts, "
+            "j.attempts_before_series, j.request_id, j.created_at, j.updated_at, "
+            "j.dispatched_at, o.tenant_id, o.job_type, o.queue, o.request_id, o.created_at "
+            "FROM jobs j JOIN outbox o ON o.job_id = j.id WHERE j.id = %s",
+            (job.id,),
+        ).fetchone()
+    assert row is not None, "job or outbox row missing"
+    return tuple(row)
+
+
+def test_a_single_job_is_stored_as_a_job_of_several_is(
+    container: Container, postgres_server: PostgresServer, tenant: TenantFixture
+) -> None:
+    now = datetime.now(UTC)
+    alone = new_queued_job(
+        "diagnostic",
+        "default",
+        {"note": "x"},
+        TenantContext(tenant_id=tenant.id, request_id="intake-test"),
+        now,
+    )
+    several = [
+        new_queued_job(
+            "diagnostic",
+            "default",
+            {"note": "x"},
+            TenantContext(tenant_id=tenant.id, request_id="intake-test"),
+            now,
+        )
+        for _ in range(2)
+    ]
+
+    async def accept() -> None:
+        async with open_job_intake(container.settings.database_url, 2) as intake:
+            await intake.accept(tenant.id, [alone], "intake-test", now)
+            await intake.accept(tenant.id, several, "intake-test", now)
+
+    asyncio.run(accept())
+    assert _row(postgres_server, alone) == _row(postgres_server, several[0])
+    assert _stored(postgres_server, alone) == (1, 1)

@@ -1,6 +1,7 @@
-"""What the web's accept statement (``hot_path.ACCEPT_JOBS``) is given, shared by the two paths
-that send it: the unit of work (in a worker thread) and the event loop's job intake. Both must
-write the same rows under the same tenant scope, so both take them from here."""
+"""What the web's accept statements (``hot_path.ACCEPT_JOBS``, and ``ACCEPT_ONE_JOB`` for a
+single job) are given, shared by the two paths that send them: the unit of work (in a worker
+thread) and the event loop's job intake. Both must write the same rows under the same tenant
+scope, so both take them from here."""
 
 from __future__ import annotations
 
@@ -51,4 +52,19 @@ def accept_params(
         "types": [j.type for j in jobs],
         "queues": [j.queue for j in jobs],
         "payloads": [Jsonb(j.payload) for j in jobs],
+    }
+
+
+def accept_one_params(
+    job: Job, tenant: TenantId, request_id: str | None, now: datetime
+) -> dict[str, Any]:
+    """``accept_params`` of one job, for ``hot_path.ACCEPT_ONE_JOB``."""
+    return {
+        "tenant": tenant.value,
+        "request_id": request_id,
+        "now": now,
+        "id": job.id,
+        "type": job.type,
+        "queue": job.queue,
+        "payload": Jsonb(job.payload),
     }

@@ -24,6 +24,7 @@ from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import hot_path
 from jobplatform.infrastructure.db.accept_statement import (
     SET_TENANT,
+    accept_one_params,
     accept_params,
     accepts_as_new,
 )
@@ -33,6 +34,7 @@ APPLICATION_NAME = "jobplatform-submit"
 _DIALECT = psycopg_dialect()  # type: ignore[no-untyped-call]
 _SET_TENANT_SQL = str(SET_TENANT.compile(dialect=_DIALECT))
 _ACCEPT_SQL = str(hot_path.ACCEPT_JOBS.compile(dialect=_DIALECT))
+_ACCEPT_ONE_SQL = str(hot_path.ACCEPT_ONE_JOB.compile(dialect=_DIALECT))
 
 
 class PipelinedJobIntake(JobIntake):
@@ -46,7 +48,10 @@ class PipelinedJobIntake(JobIntake):
             return
         if not accepts_as_new(jobs, tenant, request_id, now):
             raise ValueError("only new queued jobs of this tenant and request are accepted")
-        params = accept_params(jobs, tenant, request_id, now)
+        if len(jobs) == 1:
+            sql, params = _ACCEPT_ONE_SQL, accept_one_params(jobs[0], tenant, request_id, now)
+        else:
+            sql, params = _ACCEPT_SQL, accept_params(jobs, tenant, request_id, now)
         for attempt in (1, 2):
             conn: psycopg.AsyncConnection[Any] | None = None
             try:
@@ -54,8 +59,9 @@ class PipelinedJobIntake(JobIntake):
                     # In autocommit mode the statements of a pipeline up to its sync run as one
                     # implicit transaction: if the insert fails, nothing is committed and the
                     # transaction-local tenant setting ends with it.
-                    await conn.execute(_SET_TENANT_SQL, {"tenant": str(tenant)})
-                    await conn.execute(_ACCEPT_SQL, params)
+                    # Prepared on each connection's first use, not after psycopg's default five.
+                    await conn.execute(_SET_TENANT_SQL, {"tenant": str(tenant)}, prepare=True)
+                    await conn.execute(sql, params, prepare=True)
                 return
             except psycopg.errors.UniqueViolation:
                 # Only a retry can meet these ids (random, fresh, this call's own): the first

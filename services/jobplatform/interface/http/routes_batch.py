@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from jobplatform.application.errors import BatchIdempotencyConflict, InvalidBatch
 from jobplatform.application.submit_batch import submit_batch
 from jobplatform.application.submit_job import SubmitJob
-from jobplatform.infrastructure.metrics import JOBS_SUBMITTED
+from jobplatform.infrastructure.metrics import jobs_submitted
 from jobplatform.interface.http.batch_schemas import (
     BatchAccepted,
     BatchJobAccepted,
@@ -47,7 +47,7 @@ def submit_many(body: SubmitBatchBody, ctx: Tenant, c: Adapters) -> BatchAccepte
         loc: list[str | int] = ["body", "jobs", exc.index, "idempotency_key"]
         return problem(409, message, [field_error(loc, message, "key_reused")])
     for r in results:
-        JOBS_SUBMITTED.labels(r.job.type, r.job.queue, "created" if r.created else "repeat").inc()
+        jobs_submitted(r.job.type, r.job.queue, "created" if r.created else "repeat").inc()
     return BatchAccepted(
         jobs=[
             BatchJobAccepted(job_id=r.job.id, status=r.job.status.value, created=r.created)
