@@ -14,11 +14,10 @@ import httpx
 import psycopg
 
 from jobplatform.application.api_keys import issue_api_key
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_types.prune_api_keys import PRUNE_API_KEYS
-from jobplatform.domain.tenant import TenantContext, TenantId
+from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.container import Container
-from support.jobs import wait_status
+from support.jobs import run_internal_job
 from support.tenants import SECRETS_USED, TenantFixture
 
 RETENTION = timedelta(days=30)  # JOBPLATFORM_API_KEY_RETENTION_SECONDS (the default)
@@ -134,15 +133,7 @@ def test_keys_retired_longer_ago_than_the_retention_are_pruned(
     before, other_before = count(tenant), count(other_tenant)
 
     for _ in range(2):  # a second run finds nothing more to delete
-        submitted = submit_job(
-            SubmitJob(type=PRUNE_API_KEYS.name, payload={}, internal_allowed=True),
-            TenantContext(tenant_id=tenant.id, request_id="prune-keys-test"),
-            container.uow_factory,
-            container.clock,
-            container.idempotency_ttl,
-        )
-        job = wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")
-        assert job["status"] == "succeeded", job
+        assert run_internal_job(api, container, tenant, PRUNE_API_KEYS.name) == "succeeded"
         assert count(tenant) == before - 8
     assert count(other_tenant) == other_before  # its key revoked long ago stays
     assert _status(api, tenant.api_key) == 200

@@ -14,13 +14,11 @@ import httpx
 import psycopg
 
 from jobplatform.application.audit import AuditEvent
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_types.audit_aggregate import AUDIT_AGGREGATE
 from jobplatform.domain.job_types.audit_compact import AUDIT_COMPACT
-from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.settings import Settings
-from support.jobs import submit, wait_status
+from support.jobs import run_internal_job, submit, wait_status
 from support.tenants import TenantFixture
 
 RETENTION = Settings().audit_retention_days  # JOBPLATFORM_AUDIT_RETENTION_DAYS (the default)
@@ -74,17 +72,6 @@ def _raw_counts(database_url: str, tenant: TenantFixture) -> Counts:
             (tenant.id.value,),
         ).fetchall()
     return dict(Counter((str(at.astimezone(UTC).date()), action) for at, action in rows))
-
-
-def _run_internal(api: httpx.Client, container: Container, tenant: TenantFixture) -> str:
-    submitted = submit_job(
-        SubmitJob(type=AUDIT_COMPACT.name, payload={}, internal_allowed=True),
-        TenantContext(tenant_id=tenant.id, request_id="audit-compact-test"),
-        container.uow_factory,
-        container.clock,
-        container.idempotency_ttl,
-    )
-    return str(wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")["status"])
 
 
 def test_aggregation_counts_each_tenants_events_per_day_and_action_and_recounts_the_same(
@@ -166,7 +153,7 @@ def test_compaction_deletes_only_old_events_and_keeps_their_counts(
     # A recount of the same days alongside (heavy worker) whatever the order: the day's lock
     # serializes the two, and a day sealed first is not recounted.
     alongside = _aggregate(api, tenant, old1, old2)
-    assert _run_internal(api, container, tenant) == "succeeded"
+    assert run_internal_job(api, container, tenant, AUDIT_COMPACT.name) == "succeeded"
     assert wait_status(api, tenant, alongside, "succeeded", "dead")["status"] == "succeeded"
     assert _raw_counts(database_url, tenant) == {
         k: n for k, n in before.items() if k[0] >= str(kept)
@@ -176,7 +163,7 @@ def test_compaction_deletes_only_old_events_and_keeps_their_counts(
 
     # Sealed days are final: a recount of them, or a second compaction, changes nothing.
     assert wait_status(api, tenant, _aggregate(api, tenant, old1, kept), "succeeded")
-    assert _run_internal(api, container, tenant) == "succeeded"
+    assert run_internal_job(api, container, tenant, AUDIT_COMPACT.name) == "succeeded"
     after = {k: n for k, n in before.items() if k[0] == str(kept)}
     assert _daily(api, tenant, old1, today) == {**old, **after}
     assert _raw_counts(database_url, tenant) == {

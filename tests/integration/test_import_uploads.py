@@ -14,13 +14,11 @@ from typing import Any
 import httpx
 
 from devstack.wait import wait_for
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.cleanup_uploads import CLEANUP_UPLOADS
 from jobplatform.domain.job_types.csv_import import CSV_IMPORT
-from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.container import Container
-from support.jobs import wait_status
+from support.jobs import run_internal_job, wait_status
 from support.tenants import TenantFixture
 from support.unpublished_jobs import add_unpublished_job
 
@@ -115,22 +113,15 @@ def test_the_scheduled_cleanup_deletes_old_uploads_no_unfinished_import_names(
 
     assert _uploads(storage_root, tenant) == {orphan, recent, awaited, finished}
 
-    def cleanup() -> dict[str, Any]:
-        submitted = submit_job(
-            SubmitJob(type=CLEANUP_UPLOADS.name, payload={}, internal_allowed=True),
-            TenantContext(tenant_id=tenant.id, request_id="cleanup-test"),
-            container.uow_factory,
-            container.clock,
-            container.idempotency_ttl,
-        )
-        return wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")
+    def cleanup() -> str:
+        return run_internal_job(api, container, tenant, CLEANUP_UPLOADS.name)
 
-    assert cleanup()["status"] == "succeeded"
+    assert cleanup() == "succeeded"
     # The old orphan and the finished import's upload are gone; the rest stays.
     assert _uploads(storage_root, tenant) == {recent, awaited}
     assert _uploads(storage_root, other_tenant) == {theirs}  # another tenant's job, not this
     # Safe to run again: nothing more goes.
-    assert cleanup()["status"] == "succeeded"
+    assert cleanup() == "succeeded"
     assert _uploads(storage_root, tenant) == {recent, awaited}
 
 
@@ -172,15 +163,7 @@ def test_the_scheduled_cleanup_deletes_old_reports_whose_job_is_gone(
     theirs = _stored_report(storage_root, other_tenant, uuid.uuid4(), 2 * DAY)
 
     def cleanup() -> str:
-        submitted = submit_job(
-            SubmitJob(type=CLEANUP_UPLOADS.name, payload={}, internal_allowed=True),
-            TenantContext(tenant_id=tenant.id, request_id="cleanup-reports-test"),
-            container.uow_factory,
-            container.clock,
-            container.idempotency_ttl,
-        )
-        status: str = wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")["status"]
-        return status
+        return run_internal_job(api, container, tenant, CLEANUP_UPLOADS.name)
 
     assert _reports(storage_root, tenant) >= {kept, gone, fresh, posing}
     assert cleanup() == "succeeded"

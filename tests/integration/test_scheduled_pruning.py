@@ -6,33 +6,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import psycopg
 
 from jobplatform.application.records import DeadLetter, IdempotencyRecord
-from jobplatform.application.submit_job import SubmitJob, submit_job
 from jobplatform.domain.job_types.prune_dead_letters import PRUNE_DEAD_LETTERS
 from jobplatform.domain.job_types.prune_idempotency_keys import PRUNE_IDEMPOTENCY_KEYS
-from jobplatform.domain.tenant import TenantContext
 from jobplatform.infrastructure.container import Container
-from support.jobs import wait_status
+from support.jobs import run_internal_job
 from support.tenants import TenantFixture
 from support.unpublished_jobs import add_unpublished_job
 
 RETENTION = timedelta(days=30)  # JOBPLATFORM_DEAD_LETTER_RETENTION_SECONDS (the default)
-
-
-def _run(api: httpx.Client, container: Container, tenant: TenantFixture, type_: str) -> Any:
-    submitted = submit_job(
-        SubmitJob(type=type_, payload={}, internal_allowed=True),
-        TenantContext(tenant_id=tenant.id, request_id="prune-test"),
-        container.uow_factory,
-        container.clock,
-        container.idempotency_ttl,
-    )
-    return wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")["status"]
 
 
 def _rows(database_url: str, table: str, tenant: TenantFixture) -> int:
@@ -79,10 +65,10 @@ def test_dead_letters_past_their_retention_are_pruned_in_batches(
     _letters(container, other_tenant, [old])
     assert _rows(database_url, "dead_letters", tenant) == 9
 
-    assert _run(api, container, tenant, PRUNE_DEAD_LETTERS.name) == "succeeded"
+    assert run_internal_job(api, container, tenant, PRUNE_DEAD_LETTERS.name) == "succeeded"
     assert _rows(database_url, "dead_letters", tenant) == 2
     assert _rows(database_url, "dead_letters", other_tenant) == 1
-    assert _run(api, container, tenant, PRUNE_DEAD_LETTERS.name) == "succeeded"
+    assert run_internal_job(api, container, tenant, PRUNE_DEAD_LETTERS.name) == "succeeded"
     assert _rows(database_url, "dead_letters", tenant) == 2
 
 
@@ -112,6 +98,6 @@ def test_expired_idempotency_keys_are_pruned_in_batches(
     assert _rows(database_url, "idempotency_keys", tenant) == 9
 
     # The prune's own submission claims no key: it is the tenant's two live keys that stay.
-    assert _run(api, container, tenant, PRUNE_IDEMPOTENCY_KEYS.name) == "succeeded"
+    assert run_internal_job(api, container, tenant, PRUNE_IDEMPOTENCY_KEYS.name) == "succeeded"
     assert _rows(database_url, "idempotency_keys", tenant) == 2
     assert _rows(database_url, "idempotency_keys", other_tenant) == 1

@@ -7,6 +7,9 @@ from typing import Any
 import httpx
 
 from devstack.wait import wait_for
+from jobplatform.application.submit_job import SubmitJob, submit_job
+from jobplatform.domain.tenant import TenantContext
+from jobplatform.infrastructure.container import Container
 from support.tenants import TenantFixture
 
 
@@ -32,3 +35,22 @@ def wait_status(
         return body if body.get("status") in statuses else None
 
     return wait_for(probe, timeout=timeout, interval=0.2, what=f"job {job_id} in {statuses}")
+
+
+def run_internal_job(
+    api: httpx.Client,
+    container: Container,
+    tenant: TenantFixture,
+    job_type: str,
+    request_id: str = "internal-job-test",
+) -> str:
+    """Submit an internal job (one the API refuses from tenants: scheduled maintenance) as
+    beat's fan-out does, in the tenant's scope, and wait for its final status."""
+    submitted = submit_job(
+        SubmitJob(type=job_type, payload={}, internal_allowed=True),
+        TenantContext(tenant_id=tenant.id, request_id=request_id),
+        container.uow_factory,
+        container.clock,
+        container.idempotency_ttl,
+    )
+    return str(wait_status(api, tenant, str(submitted.job.id), "succeeded", "dead")["status"])
