@@ -20,7 +20,12 @@ from jobplatform.application.errors import (
     InvalidBatch,
     InvalidPayload,
 )
-from jobplatform.application.ports import Clock, KeyAlreadyClaimed, UnitOfWorkFactory
+from jobplatform.application.ports import (
+    Clock,
+    JobIntake,
+    KeyAlreadyClaimed,
+    UnitOfWorkFactory,
+)
 from jobplatform.application.records import IdempotencyRecord
 from jobplatform.application.submit_job import (
     SubmitJob,
@@ -40,7 +45,26 @@ class _Item:
     type_name: str
     queue: str
     stored: dict[str, Any]
-    fingerprint: str
+    # Only an item with an idempotency key is compared with an earlier request.
+    fingerprint: str | None
+
+
+async def accept_batch(
+    cmds: Sequence[SubmitJob],
+    ctx: TenantContext,
+    intake: JobIntake,
+    clock: Clock,
+    max_jobs: int,
+) -> list[Submitted]:
+    """``submit_batch`` for a batch without idempotency keys, from an event loop: validated
+    the same way, all jobs and their outbox messages committed together before this returns."""
+    if any(cmd.idempotency_key is not None for cmd in cmds):
+        raise ValueError("a batch with idempotency keys goes through submit_batch")
+    items = _validate(cmds, max_jobs)
+    now = clock.now()
+    jobs = [new_queued_job(i.type_name, i.queue, i.stored, ctx, now) for i in items]
+    await intake.accept(ctx.tenant_id, jobs, ctx.request_id, now)
+    return [Submitted(job=job, created=True) for job in jobs]
 
 
 def submit_batch(
@@ -102,7 +126,7 @@ def _validate(cmds: Sequence[SubmitJob], max_jobs: int) -> list[_Item]:
                 )
                 continue
             first_use[key] = index
-        fingerprint = request_fingerprint(spec.name, stored)
+        fingerprint = None if key is None else request_fingerprint(spec.name, stored)
         items.append(_Item(cmd, spec.name, spec.queue.value, stored, fingerprint))
     if errors:
         raise InvalidBatch(errors)
@@ -127,7 +151,7 @@ def _with_keys(
             if key is not None:
                 existing = uow.idempotency.get(key, now)
                 if existing is not None:
-                    if existing.fingerprint != item.fingerprint:
+                    if item.fingerprint is None or existing.fingerprint != item.fingerprint:
                         raise BatchIdempotencyConflict(key, index)
                     original = uow.jobs.get(existing.job_id)
                     if original is not None:
@@ -136,7 +160,7 @@ def _with_keys(
             job = new_queued_job(item.type_name, item.queue, item.stored, ctx, now)
             new_jobs.append(job)
             results.append(Submitted(job=job, created=True))
-            if key is not None:
+            if key is not None and item.fingerprint is not None:
                 claims.append(
                     IdempotencyRecord(
                         key=key,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import Counter
+
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from jobplatform.application.errors import BatchIdempotencyConflict, InvalidBatch
-from jobplatform.application.submit_batch import submit_batch
+from jobplatform.application.ports import JobIntake
+from jobplatform.application.submit_batch import accept_batch, submit_batch
 from jobplatform.application.submit_job import SubmitJob
 from jobplatform.infrastructure.metrics import jobs_submitted
 from jobplatform.interface.http.batch_schemas import (
@@ -29,15 +33,29 @@ router = APIRouter(tags=["jobs"])
     responses=error_responses(400, 409, 415),
     dependencies=[JsonBody],
 )
-def submit_many(body: SubmitBatchBody, ctx: Tenant, c: Adapters) -> BatchAccepted | JSONResponse:
+async def submit_many(
+    body: SubmitBatchBody, request: Request, ctx: Tenant, c: Adapters
+) -> BatchAccepted | JSONResponse:
     """Accept every job of the batch (each committed with its outbox message before the 202),
     or none: any invalid item refuses the whole batch with the place of each fault."""
     cmds = [SubmitJob(type=j.type, payload=j.payload, idempotency_key=j.idempotency_key)
             for j in body.jobs]  # fmt: skip
     try:
-        results = submit_batch(
-            cmds, ctx, c.uow_factory, c.clock, c.idempotency_ttl, c.settings.batch_max_jobs
-        )
+        # Without keys nothing is read before the write: awaited on the event loop, as a
+        # single submit. With keys, a unit of work reads them first, in the thread pool.
+        if all(cmd.idempotency_key is None for cmd in cmds):
+            intake: JobIntake = request.app.state.job_intake
+            results = await accept_batch(cmds, ctx, intake, c.clock, c.settings.batch_max_jobs)
+        else:
+            results = await run_in_threadpool(
+                submit_batch,
+                cmds,
+                ctx,
+                c.uow_factory,
+                c.clock,
+                c.idempotency_ttl,
+                c.settings.batch_max_jobs,
+            )
     except InvalidBatch as exc:
         raise RequestValidationError(
             [{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]  # type: ignore[misc]
@@ -46,8 +64,11 @@ def submit_many(body: SubmitBatchBody, ctx: Tenant, c: Adapters) -> BatchAccepte
         message = f"item {exc.index}: idempotency_key was already used for a different request"
         loc: list[str | int] = ["body", "jobs", exc.index, "idempotency_key"]
         return problem(409, message, [field_error(loc, message, "key_reused")])
-    for r in results:
-        jobs_submitted(r.job.type, r.job.queue, "created" if r.created else "repeat").inc()
+    counted = Counter(
+        (r.job.type, r.job.queue, "created" if r.created else "repeat") for r in results
+    )
+    for labels, n in counted.items():
+        jobs_submitted(*labels).inc(n)
     return BatchAccepted(
         jobs=[
             BatchJobAccepted(job_id=r.job.id, status=r.job.status.value, created=r.created)
