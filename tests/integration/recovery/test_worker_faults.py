@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from devstack.wait import wait_for
 from support.jobs import submit, wait_status
 from support.tenants import TenantFixture
 
@@ -25,6 +26,10 @@ def test_killed_worker_job_is_taken_over_after_its_lease_not_the_visibility_time
     payload = {"sleep_seconds": 4, "emit_event": True}
     job_id = submit(api, tenant, "diagnostic", payload).json()["job_id"]
     assert wait_status(api, tenant, job_id, "running")["attempts"] == 1
+    # The job emits its event first, then sleeps 4 s: kill it once the event is out, so the
+    # kill lands in the sleep (mid-job) and not between the ledger claim and the event (a
+    # worker dying there loses the effect: at most once, by design).
+    wait_for(lambda: stack.effects(tenant)[job_id] == 1, timeout=30, what="the job's event")
     killed_at = time.monotonic()
     stack.procs["heavy"].kill()  # SIGKILL to the worker and its pool children, mid-job
     stack.start("heavy")
