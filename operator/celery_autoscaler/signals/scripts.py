@@ -63,3 +63,25 @@ for i = 1, #hosts do
 end
 return out
 """
+
+# KEYS: the fresh-arrivals hash of each queue; ARGV[1]: complete seconds to read. Seconds are
+# Redis's own clock, the one the relay writes by; the current second is still filling, so it is
+# left out. Per queue: the counts of those seconds, newest first, or -1 when the hash does not
+# exist (the counter is not kept for that queue: unknown).
+FRESH_ARRIVALS = r"""
+local now = tonumber(redis.call('TIME')[1])
+local window = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local counts = {}
+    for back = 1, window do
+      counts[back] = tonumber(redis.call('HGET', key, tostring(now - back)) or '0')
+    end
+    out[i] = counts
+  else
+    out[i] = -1
+  end
+end
+return out
+"""
