@@ -66,8 +66,8 @@ def fresh_burst_rate(
     its service time is known), and, projected over the pod start, more than twice what the
     pool carries (as for the backlog's growth).
     """
-    if fresh is None or fresh <= 0:
-        return 0.0
+    if fresh is None or fresh <= 0 or waiting <= 0:
+        return 0.0  # nothing waiting: the pool took them all (rates alone never start pods)
     if poisson_tail(fresh, max(trailing, FRESH_RATE_FLOOR)) > FRESH_BURST_IMPROBABILITY:
         return 0.0
     if service is not None and fresh * service / spec.concurrency <= current:
