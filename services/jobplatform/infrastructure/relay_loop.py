@@ -29,7 +29,6 @@ from jobplatform.infrastructure.metrics import (
     OUTBOX_PUBLISH_FAILURES,
     OUTBOX_PUBLISHED,
 )
-from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
 from jobplatform.infrastructure.retry_backoff import Backoff
 
 log = structlog.get_logger("jobplatform.relay")
@@ -61,7 +60,7 @@ def _close(listener: Listener | None) -> None:
 
 def run_relay(c: Container, app: Celery, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
-    publisher = CeleryPublisher(app, RedisFreshArrivals(c.redis))
+    publisher = CeleryPublisher(app, c.fresh_arrivals)
     poll = c.settings.relay_poll_seconds
     database = Backoff("relay", log)
     broker = Backoff("relay", log)
