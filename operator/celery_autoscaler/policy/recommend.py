@@ -59,7 +59,7 @@ def fresh_burst_rate(
     The backlog's growth since the last poll sees a burst that began just before this poll
     diluted over the whole interval; the relay's counter of new jobs sees its first seconds at
     their rate. Retries coming due are not in it, so a clump of them is never taken for one.
-    `fresh` is the busiest of the last complete seconds. A burst: that many new jobs in one
+    `fresh` is the busiest of the last seconds (the current one so far). A burst: that many new jobs in one
     second are improbable at the trailing arrival rate, retries included
     (`FRESH_BURST_IMPROBABILITY`: a Poisson stream has busy seconds, and a steady stream
     above its mean for a few seconds is not a burst), faster than the pool serves them (when

@@ -20,13 +20,13 @@ class Ours:
     fresh_counter: bool = True  # the relay's count of new jobs per second (False: unknown)
 
     def fresh_arrivals(self, world: World) -> tuple[int, ...] | None:
-        """What the probe reads from the relay's counter: new messages in each of the last
-        complete seconds, newest first. The step at t runs once every arrival before t + 1 is
-        in (the poll stands at the end of second t), so seconds t and t - 1 are complete."""
+        """What the probe reads from the relay's counter: new messages in the current second
+        so far, then in each complete second before it. The step at t sees every arrival
+        before t + 1 (as the ready list does): second t as it stands at the poll."""
         if not self.fresh_counter:
             return None
-        last = int(world.now)
-        return tuple(world.fresh[last - back] for back in range(FRESH_WINDOW_SECONDS))
+        now = int(world.now)
+        return tuple(world.fresh[now - back] for back in range(FRESH_WINDOW_SECONDS + 1))
 
     def observe(self, world: World) -> Observation:
         busy, idle = world.busy_idle()

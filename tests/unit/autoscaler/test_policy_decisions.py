@@ -272,7 +272,8 @@ def test_with_no_busy_worker_silent_pods_may_go() -> None:
     assert decision.replicas == 1 and decision.drain == ()
 
 
-# The relay's count of new jobs per second (fresh arrivals), newest complete second first.
+# The relay's count of new jobs per second (fresh arrivals): the current second so far, then
+# the one before it.
 QUIET = Rates(succeeded=0.25, arrival=0.25, service_seconds=5.0)  # 0.25 jobs/s of 5 s each
 
 
@@ -290,10 +291,11 @@ def test_without_the_new_job_counter_the_policy_decides_as_before() -> None:
 
 
 def test_a_burst_seen_only_by_the_new_job_counter_scales_up_at_its_first_poll() -> None:
-    """8 new jobs in the last second, at 0.25 jobs/s before: a burst. It arrives on for the
-    next poll and the pod start (8 + 8 x 20 = 168 messages, 34 replicas) and its offered load
-    is 8 x 5 s = 40 workers: the pool goes to its maximum in one step."""
-    decision = first_poll_of((8, 0))
+    """8 new jobs in the last second (3 so far in this one), at 0.25 jobs/s before: a burst.
+    It arrives on for the next poll and the pod start (8 + 8 x 20 = 168 messages, 34
+    replicas) and its offered load is 8 x 5 s = 40 workers: the pool goes to its maximum in
+    one step."""
+    decision = first_poll_of((3, 8))
     assert decision.replicas == 30 and decision.reason == Reason.MAX_REPLICAS
     assert decision.components["Backlog"] == 40
 
@@ -308,7 +310,7 @@ def test_retries_come_due_without_new_jobs_are_no_burst() -> None:
 def test_a_busy_second_of_a_steady_stream_is_no_burst() -> None:
     """6 new jobs in a second where 4 a second arrive anyway: probable, so not a burst."""
     steady = Rates(succeeded=4.0, arrival=4.0, service_seconds=0.5)
-    assert first_poll_of((6, 5), steady).replicas == first_poll_of(None, steady).replicas
+    assert first_poll_of((2, 6), steady).replicas == first_poll_of(None, steady).replicas
 
 
 def test_poisson_tail() -> None:

@@ -12,7 +12,7 @@ from unit.autoscaler.builders import observe
 
 counts = st.integers(min_value=0, max_value=5000)
 ages = st.one_of(st.none(), st.floats(min_value=0, max_value=3600))
-# The relay's new-job counts of the last complete seconds (None: no counter).
+# The relay's new-job counts: the current second so far, the one before it (None: no counter).
 fresh_counts = st.one_of(st.none(), st.tuples(st.integers(0, 500), st.integers(0, 500)))
 
 

@@ -22,7 +22,7 @@ from jobplatform.infrastructure.redis.worker_keys import fresh_arrivals_key
 
 log = structlog.get_logger("jobplatform.relay")
 
-FRESH_KEEP_SECONDS = 10  # the operator reads the last few complete seconds
+FRESH_KEEP_SECONDS = 10  # the operator reads the current second and the one before it
 # The hash outlives quiet spells by far: its existence tells the operator the counter is kept
 # (a pool fed only by plain Celery clients has none, and is scaled without it).
 FRESH_KEY_TTL_SECONDS = 24 * 3600
