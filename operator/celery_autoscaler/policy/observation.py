@@ -95,9 +95,10 @@ class Observation:
 
     @property
     def fresh_arrivals_per_second(self) -> float | None:
-        """New jobs in the busiest of the seconds read (the current one so far and the last
-        complete ones), over every queue that keeps the counter; None if none does. The busiest, not the mean: a burst that began within
-        the window would be diluted by the quiet second before it."""
+        """New jobs in the busiest of the seconds read (the current one so far and the
+        complete one before it), over every queue that keeps the counter; None if none does.
+        The busiest, not the mean: a burst that began within them would be diluted by the
+        quiet second before it."""
         known = [q.fresh_arrivals for q in self.queues.values() if q.fresh_arrivals is not None]
         if not known:
             return None

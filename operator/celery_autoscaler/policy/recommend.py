@@ -59,12 +59,12 @@ def fresh_burst_rate(
     The backlog's growth since the last poll sees a burst that began just before this poll
     diluted over the whole interval; the relay's counter of new jobs sees its first seconds at
     their rate. Retries coming due are not in it, so a clump of them is never taken for one.
-    `fresh` is the busiest of the last seconds (the current one so far). A burst: that many new jobs in one
-    second are improbable at the trailing arrival rate, retries included
-    (`FRESH_BURST_IMPROBABILITY`: a Poisson stream has busy seconds, and a steady stream
-    above its mean for a few seconds is not a burst), faster than the pool serves them (when
-    its service time is known), and, projected over the pod start, more than twice what the
-    pool carries (as for the backlog's growth).
+    `fresh` is the busiest of the seconds the probe read (the current one so far and the one
+    before). A burst: that many new jobs in one second are improbable at the trailing arrival
+    rate, retries included (`FRESH_BURST_IMPROBABILITY`: a Poisson stream has busy seconds,
+    and a steady stream above its mean for a few seconds is not a burst), faster than the
+    pool serves them (when its service time is known), messages wait, and, projected over
+    the pod start, more than twice what the pool carries (as for the backlog's growth).
     """
     if fresh is None or fresh <= 0 or waiting <= 0:
         return 0.0  # nothing waiting: the pool took them all (rates alone never start pods)
