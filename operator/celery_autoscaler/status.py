@@ -32,7 +32,11 @@ def signals(obs: Observation, now: float) -> dict[str, Any]:
     if obs.error is not None:
         return {"time": iso(now)}
     age = obs.oldest_ready_age
+    fresh = obs.fresh_arrivals_per_second
+    # Absent when no queue of the pool has the relay's counter: unknown is not zero.
+    known = {} if fresh is None else {"freshArrivals": fresh}
     return {
+        **known,
         "ready": obs.ready,
         "reserved": obs.reserved,
         "scheduled": obs.scheduled,

@@ -52,7 +52,8 @@ def burst_times(seed: int, ours: WatchedOurs, run: Result, max_replicas: int) ->
         f"  seed {seed}: the first message came at {first:.1f} s; the poll at {t} s saw"
         f" {ready} ready{oldest}, in a pool of {pods}, and asked for {asked};"
         f" {max_replicas} pods "
-        + ("never" if at_max is None else f"{at_max - first:.1f} s after the message")
+        # The poll at second t acts before the arrivals after t: 0 s, not "-0.3 s after".
+        + ("never" if at_max is None else f"{max(0.0, at_max - first):.1f} s after the message")
         + f", {max_replicas} workers busy "
         + ("never" if all_busy is None else f"{all_busy - first:.1f} s after it")
         + "."

@@ -6,6 +6,11 @@ import math
 from dataclasses import dataclass, field
 
 DUE_SOON_SECONDS = 60.0  # how far ahead the probe reports ETA messages by due time
+# The probe reads new-job counts of the current second so far and of this many complete
+# seconds before it: a burst that began in the last complete second shows there at its own
+# rate, one that began since shows in the current second. A longer look back only adds
+# seconds where a steady stream's chance clump passes for a burst.
+FRESH_WINDOW_SECONDS = 1
 
 
 def due_soon(seconds_until_due: list[tuple[float, float]]) -> tuple[tuple[float, int], ...]:
@@ -30,6 +35,10 @@ class QueueSignals:
     # (seconds until due, messages) for the ETA messages due soon, soonest first: a retry
     # due in a few seconds is as good as ready, and the pool can be ready for it.
     due_soon: tuple[tuple[float, int], ...] = ()
+    # New jobs published in the current second so far, then in each of the FRESH_WINDOW_SECONDS
+    # complete seconds before it (the relay's counter; retries are not in it). None: the
+    # counter is not kept for this queue.
+    fresh_arrivals: tuple[int, ...] | None = None
 
     def due_within(self, seconds: float) -> int:
         return sum(n for due, n in self.due_soon if due <= seconds)
@@ -83,6 +92,17 @@ class Observation:
     def oldest_ready_age(self) -> float | None:
         ages = [q.oldest_ready_age for q in self.queues.values() if q.oldest_ready_age is not None]
         return max(ages) if ages else None
+
+    @property
+    def fresh_arrivals_per_second(self) -> float | None:
+        """New jobs in the busiest of the seconds read (the current one so far and the
+        complete one before it), over every queue that keeps the counter; None if none does.
+        The busiest, not the mean: a burst that began within them would be diluted by the
+        quiet second before it."""
+        known = [q.fresh_arrivals for q in self.queues.values() if q.fresh_arrivals is not None]
+        if not known:
+            return None
+        return float(max((sum(s) for s in zip(*known, strict=False)), default=0))
 
     @property
     def any_work(self) -> bool:

@@ -31,6 +31,79 @@ def projected_backlog(
     return waiting + growth * (interval + spec.pod_start_seconds)
 
 
+# A second's new jobs are a burst when the trailing arrival rate makes that many in one second
+# this improbable (Poisson). The rate is floored: a pool just started, or at zero, has none.
+FRESH_BURST_IMPROBABILITY = 1e-3
+FRESH_RATE_FLOOR = 0.2
+
+
+def poisson_tail(count: float, rate: float) -> float:
+    """P(N >= count) for N ~ Poisson(rate): how surprising `count` arrivals in a second are."""
+    term, below = math.exp(-rate), 0.0
+    for k in range(math.ceil(count)):
+        below += term
+        term *= rate / (k + 1)
+    return max(0.0, 1.0 - below)
+
+
+def fresh_burst_rate(
+    spec: PoolSpec,
+    waiting: int,
+    current: int,
+    fresh: float | None,
+    service: float | None,
+    trailing: float = 0.0,
+) -> float:
+    """New jobs per second if they are a burst the pool cannot absorb, else 0.
+
+    The backlog's growth since the last poll sees a burst that began just before this poll
+    diluted over the whole interval; the relay's counter of new jobs sees its first seconds at
+    their rate. Retries coming due are not in it, so a clump of them is never taken for one.
+    `fresh` is the busiest of the seconds the probe read (the current one so far and the one
+    before). A burst: that many new jobs in one second are improbable at the trailing arrival
+    rate, retries included (`FRESH_BURST_IMPROBABILITY`: a Poisson stream has busy seconds,
+    and a steady stream above its mean for a few seconds is not a burst), faster than the
+    pool serves them (when its service time is known), messages wait, and, projected over
+    the pod start, more than twice what the pool carries (as for the backlog's growth).
+    """
+    if fresh is None or fresh <= 0 or waiting <= 0:
+        return 0.0  # nothing waiting: the pool took them all (rates alone never start pods)
+    if poisson_tail(fresh, max(trailing, FRESH_RATE_FLOOR)) > FRESH_BURST_IMPROBABILITY:
+        return 0.0
+    if service is not None and fresh * service / spec.concurrency <= current:
+        return 0.0
+    if waiting + fresh * spec.pod_start_seconds <= 2 * current * spec.backlog_per_replica:
+        return 0.0
+    return fresh
+
+
+def projected_with_fresh(
+    spec: PoolSpec,
+    waiting: int,
+    current: int,
+    previous: tuple[float, int] | None,
+    now: float,
+    obs: Observation,
+) -> float:
+    """`projected_backlog`, or, while new jobs arrive as a burst (`fresh_burst_rate`), the
+    larger of it and two sizes of the burst in messages: the backlog plus the burst arriving on
+    until the next poll and the new pods serve; and the burst's offered load (rate x service
+    time / concurrency, Little's law) times the per-replica backlog, so the pool asked for is
+    the one the burst keeps busy. Without the fresh-arrival counter it is `projected_backlog`
+    alone. Grows with `waiting`: the gate does, and every term does or is constant."""
+    projected = projected_backlog(spec, waiting, current, previous, now)
+    rates = obs.rates
+    fresh = obs.fresh_arrivals_per_second
+    rate = fresh_burst_rate(spec, waiting, current, fresh, rates.service_seconds, rates.arrival)
+    if rate <= 0:
+        return projected
+    interval = now - previous[0] if previous is not None and now > previous[0] else 0.0
+    arriving = waiting + rate * (interval + spec.pod_start_seconds)
+    service = rates.service_seconds
+    load = rate * service / spec.concurrency if service is not None else 0.0
+    return max(projected, arriving, load * spec.backlog_per_replica)
+
+
 def offered_load(spec: PoolSpec, obs: Observation) -> float | None:
     """Arrival rate x service time / concurrency: the workers the stream keeps busy (Little)."""
     service = obs.rates.service_seconds
@@ -90,7 +163,8 @@ def components(
     """Replicas each signal asks for on its own.
 
     - backlog: ready and reserved messages over the per-replica target, projected over the
-      pod start while a burst is growing (`projected_backlog`); ETA messages count only when
+      pod start while a burst is growing (`projected_backlog`), or while new jobs arrive
+      faster than the pool serves them (`projected_with_fresh`); ETA messages count only when
       due within `eta_lookahead_seconds` (a retry storm's next wave is known in advance);
     - latency: if the oldest ready message waited longer than the target, grow in proportion
       (at least one more replica), since the current pool is too slow for the arrival rate,
@@ -107,7 +181,7 @@ def components(
       noisiest signal, and its peaks would hold idle pods for a whole window.
     """
     waiting = obs.ready + obs.reserved + obs.due_within(spec.eta_lookahead_seconds)
-    projected = projected_backlog(spec, waiting, current, previous, now)
+    projected = projected_with_fresh(spec, waiting, current, previous, now, obs)
     backlog = math.ceil(projected / spec.backlog_per_replica)
     latency = 0
     age = obs.oldest_ready_age

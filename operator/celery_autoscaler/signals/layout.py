@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobplatform.infrastructure.redis.worker_keys import WORKERS, queue_stats_key, worker_key
+from jobplatform.infrastructure.redis.worker_keys import (
+    WORKERS,
+    fresh_arrivals_key,
+    queue_stats_key,
+    worker_key,
+)
 
 SEP = "\x06\x16"
 
-__all__ = ["SEP", "WORKERS", "WORKER_KEY_PREFIX", "Layout", "queue_stats_key"]
+__all__ = ["SEP", "WORKERS", "WORKER_KEY_PREFIX", "Layout", "fresh_arrivals_key", "queue_stats_key"]
+
+# The platform's per-queue keys (docs/redis-keys.md):
+# - queue_stats_key(q): hash of running counters succeeded, retried, dead, rejected (workers);
+# - fresh_arrivals_key(q): hash of Redis-clock second -> jobs the outbox relay published ready
+#   to run in that second (new jobs only: worker retries never pass the relay). Absent when
+#   nothing publishes through the relay: then the fresh-arrival signal is unknown.
 
 # The heartbeat hash of host h is WORKER_KEY_PREFIX + h (the Lua script appends the host).
 WORKER_KEY_PREFIX = worker_key("x")[:-1]

@@ -54,3 +54,11 @@ def workers(flat: Sequence[bytes]) -> list[tuple[str, tuple[str, ...], int]]:
         running = max(running, 1 if state == "busy" else 0)
         found.append((host, tuple(q for q in queues.split(",") if q), running))
     return found
+
+
+def fresh_arrivals(reply: Sequence[int] | int) -> tuple[int, ...] | None:
+    """FRESH_ARRIVALS' reply for one queue -> new jobs in each second, newest first; -1 (the
+    queue has no counter) -> None."""
+    if isinstance(reply, int):
+        return None
+    return tuple(int(n) for n in reply)

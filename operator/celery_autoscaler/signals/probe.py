@@ -7,11 +7,22 @@ from dataclasses import dataclass, field
 
 import redis
 
-from celery_autoscaler.policy.observation import Observation, QueueSignals, due_soon
+from celery_autoscaler.policy.observation import (
+    FRESH_WINDOW_SECONDS,
+    Observation,
+    QueueSignals,
+    due_soon,
+)
 from celery_autoscaler.policy.rates import Counters, RateWindow
 from celery_autoscaler.signals import parse
-from celery_autoscaler.signals.layout import WORKER_KEY_PREFIX, WORKERS, Layout, queue_stats_key
-from celery_autoscaler.signals.scripts import UNACKED_SUMMARY, WORKERS_SUMMARY
+from celery_autoscaler.signals.layout import (
+    WORKER_KEY_PREFIX,
+    WORKERS,
+    Layout,
+    fresh_arrivals_key,
+    queue_stats_key,
+)
+from celery_autoscaler.signals.scripts import FRESH_ARRIVALS, UNACKED_SUMMARY, WORKERS_SUMMARY
 
 HEARTBEAT_MAX_AGE = 30.0  # three heartbeats at the workers' default 10 s interval
 UNACKED_EXACT_LIMIT = 2000  # above this many unacked entries the counts come from a sample
@@ -21,6 +32,7 @@ UNACKED_EXACT_LIMIT = 2000  # above this many unacked entries the counts come fr
 class RedisProbe:
     client: redis.Redis[bytes]
     layout: Layout
+    fresh_window: int = FRESH_WINDOW_SECONDS  # complete seconds of new-job counts read
     _rates: RateWindow = field(default_factory=RateWindow, init=False)
 
     def poll(self, now: float | None = None) -> Observation:
@@ -41,6 +53,8 @@ class RedisProbe:
             pipe.hmget(queue_stats_key(q), "succeeded", "retried", "dead", "rejected")
         pipe.eval(UNACKED_SUMMARY, 1, self.layout.unacked, UNACKED_EXACT_LIMIT)
         pipe.eval(WORKERS_SUMMARY, 1, WORKERS, now - HEARTBEAT_MAX_AGE, WORKER_KEY_PREFIX)
+        fresh = [fresh_arrivals_key(q) for q in self.layout.queues]
+        pipe.eval(FRESH_ARRIVALS, len(fresh), *fresh, self.fresh_window)
         return list(pipe.execute())
 
     def _observe(self, replies: list[object], now: float) -> Observation:
@@ -62,6 +76,7 @@ class RedisProbe:
             totals = [totals[0] + ok, totals[1] + retried, totals[2] + dead + rejected]
         groups, estimated = parse.unacked_groups(next(it))  # type: ignore[arg-type]
         hosts = parse.workers(next(it))  # type: ignore[arg-type]
+        fresh = [parse.fresh_arrivals(n) for n in next(it)]  # type: ignore[attr-defined]
         mine = [(h, running) for h, qs, running in hosts if set(qs) & set(self.layout.queues)]
         reporting = {q for _, qs, _ in hosts for q in qs}
         held = {q: [0.0, 0.0, 0.0] for q in self.layout.queues}  # reserved, scheduled, retrying
@@ -87,8 +102,9 @@ class RedisProbe:
                 # consumes it; otherwise the name is wrong or Redis is not the right one.
                 known=bound[q] or q in reporting or any(ready[q]) or any(held[q]),
                 due_soon=due_soon(due[q]),
+                fresh_arrivals=fresh[i],
             )
-            for q in self.layout.queues
+            for i, q in enumerate(self.layout.queues)
         }
         busy = tuple(sorted(h for h, n in mine if n))
         idle = tuple(sorted(h for h, n in mine if not n))

@@ -63,3 +63,26 @@ for i = 1, #hosts do
 end
 return out
 """
+
+# KEYS: the fresh-arrivals hash of each queue; ARGV[1]: complete seconds to read. Seconds are
+# Redis's own clock, the one the relay writes by. Per queue: the count of the current second so
+# far, then those of the complete seconds, newest first; or -1 when the hash does not exist
+# (the counter is not kept for that queue: unknown). The current second counts as it stands:
+# a burst that began in it is seen by this poll, however early in the second the poll falls.
+FRESH_ARRIVALS = r"""
+local now = tonumber(redis.call('TIME')[1])
+local window = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local counts = {}
+    for back = 0, window do
+      counts[back + 1] = tonumber(redis.call('HGET', key, tostring(now - back)) or '0')
+    end
+    out[i] = counts
+  else
+    out[i] = -1
+  end
+end
+return out
+"""

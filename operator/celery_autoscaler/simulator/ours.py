@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from celery_autoscaler.policy import History, Observation, PoolSpec, QueueSignals, decide
-from celery_autoscaler.policy.observation import due_soon
+from celery_autoscaler.policy.observation import FRESH_WINDOW_SECONDS, due_soon
 from celery_autoscaler.policy.rates import Counters, RateWindow
 from celery_autoscaler.simulator.world import World
 
@@ -17,6 +17,16 @@ class Ours:
     history: History = field(default_factory=History)
     rates: RateWindow = field(default_factory=RateWindow)
     retry_storm_polls: int = 0
+    fresh_counter: bool = True  # the relay's count of new jobs per second (False: unknown)
+
+    def fresh_arrivals(self, world: World) -> tuple[int, ...] | None:
+        """What the probe reads from the relay's counter: new messages in the current second
+        so far, then in each complete second before it. The step at t sees every arrival
+        before t + 1 (as the ready list does): second t as it stands at the poll."""
+        if not self.fresh_counter:
+            return None
+        now = int(world.now)
+        return tuple(world.fresh[now - back] for back in range(FRESH_WINDOW_SECONDS + 1))
 
     def observe(self, world: World) -> Observation:
         busy, idle = world.busy_idle()
@@ -24,7 +34,13 @@ class Ours:
         running = sum(1 for p in world.pods.values() if p.task is not None)
         soon = due_soon([(due - world.now, 1) for due, _, _ in world.eta])
         queue = QueueSignals(
-            len(world.ready), running, len(world.eta), len(world.eta), oldest, due_soon=soon
+            len(world.ready),
+            running,
+            len(world.eta),
+            len(world.eta),
+            oldest,
+            due_soon=soon,
+            fresh_arrivals=self.fresh_arrivals(world),
         )
         counters = Counters(
             world.now, world.succeeded, world.retried, 0, len(world.ready) + running

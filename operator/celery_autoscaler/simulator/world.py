@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from celery_autoscaler.simulator.traces import Task
@@ -37,11 +37,15 @@ class World:
     interrupted: int = 0
     worker_seconds: float = 0.0
     scale_events: int = 0
+    # New messages per second of arrival, as the outbox relay counts them: retries come due
+    # from `eta` and interrupted tasks are redelivered, and neither passes through here.
+    fresh: Counter[int] = field(default_factory=Counter)
     _serial: int = 0
 
     def arrive(self, task: Task) -> None:
         task.ready_at = task.arrival
         self.ready.append(task)
+        self.fresh[int(task.arrival)] += 1
 
     def tick(self, dt: float) -> None:
         self.now += dt

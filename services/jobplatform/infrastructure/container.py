@@ -29,6 +29,7 @@ from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
+from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
 from jobplatform.infrastructure.redis.heartbeat import HeartbeatThread, WorkerState
 from jobplatform.infrastructure.redis.queue_stats import RedisQueueStats
 from jobplatform.infrastructure.secrets.file_secrets import FileSecretStore
@@ -149,6 +150,11 @@ class Container:
     @cached_property
     def queue_stats(self) -> RedisQueueStats:
         return RedisQueueStats(self.redis)
+
+    @cached_property
+    def fresh_arrivals(self) -> RedisFreshArrivals:
+        """The relay's per-second count of newly published jobs, read by the autoscaler."""
+        return RedisFreshArrivals(self.redis)
 
     def heartbeat(
         self,

@@ -16,8 +16,9 @@ def observe(
     error: str | None = None,
     known: bool = True,
     due_soon: tuple[tuple[float, int], ...] = (),
+    fresh: tuple[int, ...] | None = None,
 ) -> Observation:
-    queue = QueueSignals(ready, reserved, scheduled, 0, age, known, due_soon)
+    queue = QueueSignals(ready, reserved, scheduled, 0, age, known, due_soon, fresh)
     return Observation(
         queues={"default": queue},
         rates=rates or Rates(),

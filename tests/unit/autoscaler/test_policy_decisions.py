@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+
+import pytest
 
 from celery_autoscaler.policy import Decision, History, PoolSpec, Rates, Reason, decide
 from celery_autoscaler.policy.observation import due_soon
+from celery_autoscaler.policy.recommend import poisson_tail
 from unit.autoscaler.builders import observe
 
 SPEC = PoolSpec(min_replicas=0, max_replicas=20, backlog_per_replica=5, max_wait_seconds=30)
@@ -266,3 +270,50 @@ def test_with_no_busy_worker_silent_pods_may_go() -> None:
     spec = replace(SPEC, scale_down=replace(SPEC.scale_down, stabilisation_seconds=0))
     decision, _ = run(spec, observe(ready=5), current=4)  # no heartbeats at all
     assert decision.replicas == 1 and decision.drain == ()
+
+
+# The relay's count of new jobs per second (fresh arrivals): the current second so far, then
+# the one before it.
+QUIET = Rates(succeeded=0.25, arrival=0.25, service_seconds=5.0)  # 0.25 jobs/s of 5 s each
+
+
+def first_poll_of(fresh: tuple[int, ...] | None, rates: Rates = QUIET) -> Decision:
+    """A pool of 2 fed 0.25 jobs/s; ten seconds later 8 messages are ready."""
+    spec = replace(SPEC, max_replicas=30)
+    _, history = run(spec, observe(ready=1, busy=1, rates=rates), current=2, now=990)
+    decision, _ = run(spec, observe(ready=8, busy=2, rates=rates, fresh=fresh), 2, history)
+    return decision
+
+
+def test_without_the_new_job_counter_the_policy_decides_as_before() -> None:
+    """No counter (None) and a counter that saw nothing decide alike: 8 ready ask for 2."""
+    assert first_poll_of(None).replicas == first_poll_of((0, 0)).replicas == 2
+
+
+def test_a_burst_seen_only_by_the_new_job_counter_scales_up_at_its_first_poll() -> None:
+    """8 new jobs in the last second (3 so far in this one), at 0.25 jobs/s before: a burst.
+    It arrives on for the next poll and the pod start (8 + 8 x 20 = 168 messages, 34
+    replicas) and its offered load is 8 x 5 s = 40 workers: the pool goes to its maximum in
+    one step."""
+    decision = first_poll_of((3, 8))
+    assert decision.replicas == 30 and decision.reason == Reason.MAX_REPLICAS
+    assert decision.components["Backlog"] == 40
+
+
+def test_retries_come_due_without_new_jobs_are_no_burst() -> None:
+    """The same 8 ready messages from a clump of retries (the counter sees a trickle of new
+    jobs, retries are not in it) ask for what they asked for before."""
+    storm = Rates(succeeded=0.5, retried=1.0, arrival=1.5, service_seconds=2.0)
+    assert first_poll_of((1, 2), storm).replicas == first_poll_of(None, storm).replicas == 2
+
+
+def test_a_busy_second_of_a_steady_stream_is_no_burst() -> None:
+    """6 new jobs in a second where 4 a second arrive anyway: probable, so not a burst."""
+    steady = Rates(succeeded=4.0, arrival=4.0, service_seconds=0.5)
+    assert first_poll_of((2, 6), steady).replicas == first_poll_of(None, steady).replicas
+
+
+def test_poisson_tail() -> None:
+    assert poisson_tail(0, 2.0) == 1.0
+    assert poisson_tail(1, 2.0) == pytest.approx(1 - math.exp(-2.0))
+    assert poisson_tail(3, 0.25) == pytest.approx(1 - math.exp(-0.25) * (1 + 0.25 + 0.25**2 / 2))

@@ -12,6 +12,8 @@ from unit.autoscaler.builders import observe
 
 counts = st.integers(min_value=0, max_value=5000)
 ages = st.one_of(st.none(), st.floats(min_value=0, max_value=3600))
+# The relay's new-job counts: the current second so far, the one before it (None: no counter).
+fresh_counts = st.one_of(st.none(), st.tuples(st.integers(0, 500), st.integers(0, 500)))
 
 
 @st.composite
@@ -44,6 +46,7 @@ def observations(draw: st.DrawFn) -> Observation:
         ),
         error=draw(st.one_of(st.none(), st.just("down"))),
         known=draw(st.booleans()),
+        fresh=draw(fresh_counts),
     )
 
 
@@ -67,12 +70,14 @@ def test_no_scale_down_on_missing_data(spec: PoolSpec, obs: Observation, current
 
 
 @settings(max_examples=200)
-@given(specs(), counts, counts, st.integers(0, 40), st.integers(0, 60))
-def test_monotone_in_backlog(spec: PoolSpec, a: int, b: int, busy: int, current: int) -> None:
+@given(specs(), counts, counts, st.integers(0, 40), st.integers(0, 60), fresh_counts)
+def test_monotone_in_backlog(
+    spec: PoolSpec, a: int, b: int, busy: int, current: int, fresh: tuple[int, ...] | None
+) -> None:
     low, high = sorted((a, b))
     current = max(spec.min_replicas, min(current, spec.max_replicas))
-    first, _ = decide(spec, observe(ready=low, busy=busy), current, History(), now=0)
-    second, _ = decide(spec, observe(ready=high, busy=busy), current, History(), now=0)
+    first, _ = decide(spec, observe(ready=low, busy=busy, fresh=fresh), current, History(), 0)
+    second, _ = decide(spec, observe(ready=high, busy=busy, fresh=fresh), current, History(), 0)
     assert first.replicas <= second.replicas
 
 
@@ -87,6 +92,7 @@ def test_monotone_in_backlog(spec: PoolSpec, a: int, b: int, busy: int, current:
     st.floats(0, 20),
     st.floats(0, 20),
     st.one_of(st.none(), st.floats(0.01, 1000)),
+    fresh_counts,
 )
 def test_monotone_in_backlog_whatever_the_completion_rate(
     spec: PoolSpec,
@@ -98,16 +104,18 @@ def test_monotone_in_backlog_whatever_the_completion_rate(
     completed: float,
     arrival: float,
     service: float | None,
+    fresh: tuple[int, ...] | None,
 ) -> None:
     """Ready messages within the busy workers' reach ask for no pod, but more ready messages
-    never ask for fewer replicas, at any completion rate, oldest age and offered load."""
+    never ask for fewer replicas, at any completion rate, oldest age, offered load and count
+    of new jobs."""
     low, high = sorted((a, b))
     current = max(spec.min_replicas, min(current, spec.max_replicas))
     rates = Rates(succeeded=completed, arrival=arrival, service_seconds=service)
     history = History(throughput=spec.max_replicas)  # the throughput term may act this poll
 
     def replicas(ready: int) -> int:
-        obs = observe(ready=ready, age=age, busy=busy, rates=rates)
+        obs = observe(ready=ready, age=age, busy=busy, rates=rates, fresh=fresh)
         return decide(spec, obs, current, history, now=0)[0].replicas
 
     assert replicas(low) <= replicas(high)
@@ -136,17 +144,23 @@ def test_no_flapping_on_noisy_input(mean: int, noise: list[float]) -> None:
 
 
 @settings(max_examples=200)
-@given(specs(), counts, counts, counts, st.integers(0, 40), st.integers(0, 60))
+@given(specs(), counts, counts, counts, st.integers(0, 40), st.integers(0, 60), fresh_counts)
 def test_monotone_in_backlog_after_a_previous_poll(
-    spec: PoolSpec, before: int, a: int, b: int, busy: int, current: int
+    spec: PoolSpec,
+    before: int,
+    a: int,
+    b: int,
+    busy: int,
+    current: int,
+    fresh: tuple[int, ...] | None,
 ) -> None:
     """The burst projection (growth since the last poll) keeps the rule: more waiting messages
     never ask for fewer replicas, whatever the previous poll saw."""
     low, high = sorted((a, b))
     current = max(spec.min_replicas, min(current, spec.max_replicas))
     _, history = decide(spec, observe(ready=before, busy=busy), current, History(), now=0)
-    first, _ = decide(spec, observe(ready=low, busy=busy), current, history, now=10)
-    second, _ = decide(spec, observe(ready=high, busy=busy), current, history, now=10)
+    first, _ = decide(spec, observe(ready=low, busy=busy, fresh=fresh), current, history, now=10)
+    second, _ = decide(spec, observe(ready=high, busy=busy, fresh=fresh), current, history, now=10)
     assert first.replicas <= second.replicas
 
 
@@ -182,11 +196,13 @@ def test_rates_alone_never_start_pods(
     spec: PoolSpec, sample: Observation, before: list[Observation], current: int
 ) -> None:
     """With nothing ready, reserved, due or running, no arrival rate however high adds a
-    replica: the offered load only holds workers, it does not start them."""
+    replica, nor any count of new jobs: the offered load only holds workers, it does not start
+    them, and new jobs the pool has already taken wait for nothing."""
     current = max(spec.min_replicas, min(current, spec.max_replicas))
     history = History()
     for i, obs in enumerate(before):
         _, history = decide(spec, obs, current, history, now=i * 10.0)
-    quiet = replace(observe(idle=len(sample.idle_workers), rates=sample.rates), error=None)
+    fresh = sample.queues["default"].fresh_arrivals
+    quiet = observe(idle=len(sample.idle_workers), rates=sample.rates, fresh=fresh)
     decision, _ = decide(spec, quiet, current, history, now=len(before) * 10.0)
     assert decision.replicas <= current

@@ -1,5 +1,6 @@
 """The probe's reply parsing: sampled unacked counts scale to the hash, workers by state."""
 
+from celery_autoscaler.policy import Observation, QueueSignals
 from celery_autoscaler.signals import parse
 
 
@@ -41,3 +42,15 @@ def test_published_at_tolerates_foreign_messages() -> None:
     assert parse.published_at(b'{"headers": {}}') is None
     assert parse.published_at(b"not json") is None
     assert parse.eta_epoch("garbage") is None
+
+
+def test_new_job_counts_per_queue_and_the_busiest_second_over_queues() -> None:
+    assert parse.fresh_arrivals([3, 0]) == (3, 0)
+    assert parse.fresh_arrivals(-1) is None  # the queue has no counter
+    queues = {
+        "a": QueueSignals(fresh_arrivals=(2, 4)),
+        "b": QueueSignals(fresh_arrivals=(3, 0)),
+        "c": QueueSignals(fresh_arrivals=None),
+    }
+    assert Observation(queues).fresh_arrivals_per_second == 5  # second by second: 5, then 4
+    assert Observation({"c": QueueSignals()}).fresh_arrivals_per_second is None

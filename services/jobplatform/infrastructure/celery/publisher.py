@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import kombu.exceptions
 import redis
@@ -19,9 +20,17 @@ BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.RedisError, OSError)
 BATCH_ERRORS = (*BROKER_ERRORS, kombu.exceptions.BatchPublishError)
 
 
+class FreshArrivals(Protocol):
+    def record(self, per_queue: Mapping[str, int]) -> None: ...
+
+
 class CeleryPublisher(Publisher):
-    def __init__(self, app: Celery):
+    """``fresh``: where each batch's newly published jobs are counted per queue for the
+    autoscaler (infrastructure/redis/fresh_arrivals.py); None counts nothing."""
+
+    def __init__(self, app: Celery, fresh: FreshArrivals | None = None):
         self._app = app
+        self._fresh = fresh
 
     def publish(self, message: OutboxMessage) -> None:
         try:
@@ -46,6 +55,9 @@ class CeleryPublisher(Publisher):
             error = PublishError(str(messages[0].job_id))
             error.__cause__ = exc
             return PublishedBatch(0, error)
+        if self._fresh is not None:
+            # Ready to run now; an ETA message is a retry keeping its due time, not new work.
+            self._fresh.record(Counter(m.queue for m in messages if m.not_before is None))
         return PublishedBatch(len(messages), None)
 
     def _send(self, message: OutboxMessage, producer: Any) -> None:

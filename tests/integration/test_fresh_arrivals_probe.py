@@ -1,0 +1,93 @@
+"""The relay's count of new jobs reaches the autoscaler's probe; a worker's retry is not in it.
+
+The relay's publisher sends a batch to a real Redis broker and counts it; a platform task runs
+in this process as a worker runs it and publishes its retry to the same queue through Celery's
+`Task.retry`; the probe, in its one pipelined round trip, reads the counts back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from celery.exceptions import Retry
+
+from celery_autoscaler.signals.layout import Layout, fresh_arrivals_key
+from celery_autoscaler.signals.probe import RedisProbe
+from jobplatform.application.records import OutboxMessage
+from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
+from jobplatform.infrastructure.celery.publisher import CeleryPublisher
+from jobplatform.infrastructure.container import Container
+from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
+from support.tenants import TenantFixture
+from support.unpublished_jobs import add_unpublished_job
+
+pytestmark = pytest.mark.usefixtures("in_process_worker")
+
+NEW_JOBS = 5
+
+
+def _outbox(queue: str, tenant: TenantFixture, not_before: datetime | None = None) -> OutboxMessage:
+    return OutboxMessage(
+        id=None,
+        job_id=uuid.uuid4(),
+        tenant_id=tenant.id,
+        job_type="noop",
+        queue=queue,
+        request_id="fresh-arrivals",
+        created_at=datetime.now(UTC),
+        not_before=not_before,
+    )
+
+
+def _retry_onto(container: Container, tenant: TenantFixture, queue: str) -> None:
+    """One delivery of a failing job, run as a worker runs it: Celery publishes its retry to
+    ``queue`` (the delivery's routing key) from the task, not through the relay."""
+    job = add_unpublished_job(container, tenant.id, "diagnostic", {"fail_times": 5})
+    task = container.celery.tasks[RUN_JOB_TASK]
+    task.push_request(
+        id=str(job.id),
+        args=[str(job.id)],
+        kwargs={},
+        called_directly=False,
+        is_eager=False,
+        hostname="fresh-arrivals@local",
+        delivery_info={"exchange": "", "routing_key": queue},
+        tenant_id=str(tenant.id),
+        headers={"job_id": str(job.id)},
+    )
+    try:
+        with pytest.raises(Retry):
+            task(str(job.id))
+    finally:
+        task.pop_request()
+
+
+def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(
+    container: Container, redis_client: redis.Redis, tenant: TenantFixture
+) -> None:
+    queue = f"fresh-{uuid.uuid4().hex[:8]}"
+    plain = f"plain-{uuid.uuid4().hex[:8]}"  # published by nobody through the relay
+    due = datetime.now(UTC) + timedelta(hours=1)
+    batch = [_outbox(queue, tenant) for _ in range(NEW_JOBS)]
+    batch.append(_outbox(queue, tenant, not_before=due))  # a re-published retry keeps its ETA
+    publisher = CeleryPublisher(container.celery, RedisFreshArrivals(redis_client))
+    try:
+        sent = publisher.publish_batch(batch)
+        assert (sent.taken, sent.error) == (len(batch), None)
+        _retry_onto(container, tenant, queue)
+        assert redis_client.llen(queue) == len(batch) + 1, "the retry did not reach the queue"
+        # The probe reads the current second as it stands and the complete ones before it; a
+        # window wide enough for a slow machine holds every count of this test, the retry's
+        # second included (it would show had it been counted).
+        probe = RedisProbe(redis_client, Layout(queues=(queue, plain)), fresh_window=60)
+        obs = probe.poll()
+    finally:
+        redis_client.delete(queue, fresh_arrivals_key(queue))
+    counts = obs.queues[queue].fresh_arrivals
+    assert counts is not None and sum(counts) == NEW_JOBS
+    assert obs.queues[queue].ready == len(batch) + 1  # the retry is there, only not counted
+    assert obs.queues[plain].fresh_arrivals is None  # no counter: unknown, not zero
+    assert obs.fresh_arrivals_per_second == max(counts) > 0
