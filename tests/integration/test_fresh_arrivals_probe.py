@@ -12,15 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from celery.exceptions import Retry
 
 from celery_autoscaler.signals.layout import Layout, fresh_arrivals_key
 from celery_autoscaler.signals.probe import RedisProbe
 from jobplatform.application.records import OutboxMessage
-from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
 from jobplatform.infrastructure.celery.publisher import CeleryPublisher
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
+from support.deliveries import deliver_expecting_retry
 from support.tenants import TenantFixture
 from support.unpublished_jobs import add_unpublished_job
 
@@ -46,23 +45,14 @@ def _retry_onto(container: Container, tenant: TenantFixture, queue: str) -> None
     """One delivery of a failing job, run as a worker runs it: Celery publishes its retry to
     ``queue`` (the delivery's routing key) from the task, not through the relay."""
     job = add_unpublished_job(container, tenant.id, "diagnostic", {"fail_times": 5})
-    task = container.celery.tasks[RUN_JOB_TASK]
-    task.push_request(
-        id=str(job.id),
-        args=[str(job.id)],
-        kwargs={},
-        called_directly=False,
-        is_eager=False,
-        hostname="fresh-arrivals@local",
-        delivery_info={"exchange": "", "routing_key": queue},
+    deliver_expecting_retry(
+        container,
+        job,
+        queue,
+        "fresh-arrivals@local",
         tenant_id=str(tenant.id),
         headers={"job_id": str(job.id)},
     )
-    try:
-        with pytest.raises(Retry):
-            task(str(job.id))
-    finally:
-        task.pop_request()
 
 
 def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(

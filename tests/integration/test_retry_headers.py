@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 import redis
 from celery.app.task import Context
-from celery.exceptions import Retry
 from celery.signals import before_task_publish
 
 from jobplatform.domain.job import Job
-from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
 from jobplatform.infrastructure.celery.publish_hooks import add_platform_headers
 from jobplatform.infrastructure.container import Container
+from support.deliveries import deliver_expecting_retry
 from support.tenants import TenantFixture
 from support.unpublished_jobs import add_unpublished_job
 
@@ -40,22 +39,7 @@ def _deliver(
     """Run one delivery of ``job`` with the given request fields, as a worker would, and
     return the headers of the retry it published (read from a queue nobody consumes)."""
     queue = f"retry-probe-{uuid.uuid4().hex[:8]}"
-    task = container.celery.tasks[RUN_JOB_TASK]
-    task.push_request(
-        id=str(job.id),
-        args=[str(job.id)],
-        kwargs={},
-        called_directly=False,
-        is_eager=False,
-        hostname="retry-probe@local",
-        delivery_info={"exchange": "", "routing_key": queue},
-        **request,
-    )
-    try:
-        with pytest.raises(Retry):
-            task(str(job.id))
-    finally:
-        task.pop_request()
+    deliver_expecting_retry(container, job, queue, "retry-probe@local", **request)
     raw = redis_client.lpop(queue)
     assert raw is not None, "the retry was not published"
     headers: dict[str, Any] = json.loads(raw)["headers"]
