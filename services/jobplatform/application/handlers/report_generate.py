@@ -8,14 +8,18 @@ is never a second report nor a partial one to see, and a failed attempt leaves n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from jobplatform.application.audit import AuditEvent
 from jobplatform.application.handlers.job_run import JobRun
+from jobplatform.application.ports import UnitOfWork
 from jobplatform.application.reports import ReportedJob, SortKey
 from jobplatform.domain.job_types.report_generate import ReportGeneratePayload
-from jobplatform.domain.report import ReportKind, ReportPeriod, json_line, report_name
+from jobplatform.domain.report import ReportKind, json_line, report_name
 from jobplatform.domain.storage_key import StorageKey
+
+Row = TypeVar("Row")
 
 
 def job_line(job: ReportedJob) -> bytes:
@@ -52,26 +56,22 @@ def audit_event_line(event: AuditEvent) -> bytes:
     )
 
 
-def _job_lines(run: JobRun, period: ReportPeriod, page_rows: int) -> Iterator[bytes]:
+def _rows_in_pages(
+    run: JobRun,
+    read_page: Callable[[UnitOfWork, SortKey | None], Sequence[Row]],
+    sort_key: Callable[[Row], SortKey],
+    page_rows: int,
+) -> Iterator[Row]:
+    """Every row ``read_page`` gives, a page of ``page_rows`` per transaction, each page read
+    after the last row of the one before (keyset paging: a page costs the same however deep)."""
     after: SortKey | None = None
     while True:
         with run.units.open() as uow:
-            page = uow.report_rows.jobs(period, after, page_rows)
-        yield from (job_line(job) for job in page)
+            page = read_page(uow, after)
+        yield from page
         if len(page) < page_rows:
             return
-        after = (page[-1].created_at, page[-1].id)
-
-
-def _audit_event_lines(run: JobRun, period: ReportPeriod, page_rows: int) -> Iterator[bytes]:
-    after: SortKey | None = None
-    while True:
-        with run.units.open() as uow:
-            page = uow.report_rows.audit_events(period, after, page_rows)
-        yield from (audit_event_line(event) for event in page)
-        if len(page) < page_rows:
-            return
-        after = (page[-1].occurred_at, page[-1].id)
+        after = sort_key(page[-1])
 
 
 def handle_report_generate(payload: ReportGeneratePayload, run: JobRun) -> None:
@@ -83,8 +83,20 @@ def handle_report_generate(payload: ReportGeneratePayload, run: JobRun) -> None:
     def lines() -> Iterator[bytes]:
         # Jobs first, then audit events, whatever order ``include`` names them in.
         if ReportKind.JOBS in payload.include:
-            yield from _job_lines(run, period, page_rows)
+            jobs = _rows_in_pages(
+                run,
+                lambda uow, after: uow.report_rows.jobs(period, after, page_rows),
+                lambda job: (job.created_at, job.id),
+                page_rows,
+            )
+            yield from (job_line(job) for job in jobs)
         if ReportKind.AUDIT_EVENTS in payload.include:
-            yield from _audit_event_lines(run, period, page_rows)
+            events = _rows_in_pages(
+                run,
+                lambda uow, after: uow.report_rows.audit_events(period, after, page_rows),
+                lambda event: (event.occurred_at, event.id),
+                page_rows,
+            )
+            yield from (audit_event_line(event) for event in events)
 
     storage.write(key, lines())
