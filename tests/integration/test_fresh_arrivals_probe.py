@@ -84,6 +84,7 @@ def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(
         # second included (it would show had it been counted).
         probe = RedisProbe(redis_client, Layout(queues=(queue, plain)), fresh_window=60)
         obs = probe.poll()
+        watched = probe.read_fresh()  # the burst watch's read: the counters alone
     finally:
         redis_client.delete(queue, fresh_arrivals_key(queue))
     counts = obs.queues[queue].fresh_arrivals
@@ -91,3 +92,12 @@ def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(
     assert obs.queues[queue].ready == len(batch) + 1  # the retry is there, only not counted
     assert obs.queues[plain].fresh_arrivals is None  # no counter: unknown, not zero
     assert obs.fresh_arrivals_per_second == max(counts) > 0
+    assert watched is not None
+    (seen, unknown) = watched
+    assert seen is not None and sum(seen) == NEW_JOBS and unknown is None
+
+
+def test_the_watch_s_read_is_quiet_when_redis_is_unreachable() -> None:
+    """A refused connection is no burst and no crash: the next full poll reports it."""
+    closed = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    assert RedisProbe(closed, Layout(queues=("q",))).read_fresh() is None
