@@ -20,6 +20,13 @@ from celery_autoscaler.policy.recommend import fresh_burst_rate
 from celery_autoscaler.policy.spec import PoolSpec
 
 
+# The watch reads every second (a poll reads two per interval), so a steady stream's rare busy
+# second would reach it five times as often, each an extra poll and a burst-sized scale-up.
+# It fires only far beyond the trailing rate; a burst the pool must meet at once is further
+# still (8 new jobs in a second at 0.2/s before: p ~ 1e-10).
+WATCH_IMPROBABILITY = 1e-6
+
+
 def watch_fires(
     spec: PoolSpec,
     last: Observation | None,
@@ -48,7 +55,13 @@ def watch_fires(
         return False
     # The new jobs of the seconds read may all still wait: count them, as the full poll will.
     rate = fresh_burst_rate(
-        spec, waiting + round(fresh), replicas, fresh, rates.service_seconds, rates.arrival
+        spec,
+        waiting + round(fresh),
+        replicas,
+        fresh,
+        rates.service_seconds,
+        rates.arrival,
+        WATCH_IMPROBABILITY,
     )
     return rate > 0
 

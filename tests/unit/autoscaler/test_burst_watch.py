@@ -8,6 +8,8 @@ from dataclasses import replace
 from builders import observe
 
 from celery_autoscaler.policy import POLL, WATCH, PollClock, PoolSpec, Rates, watch_fires
+from celery_autoscaler.policy.burst_watch import WATCH_IMPROBABILITY
+from celery_autoscaler.policy.recommend import FRESH_BURST_IMPROBABILITY, poisson_tail
 from celery_autoscaler.simulator.ours import Ours
 from celery_autoscaler.simulator.traces import Task
 from celery_autoscaler.simulator.world import World
@@ -110,3 +112,14 @@ def test_a_burst_between_polls_gets_the_full_decision_at_the_next_watch_tick() -
     plain, plain_world = _burst_between_polls(0.0)
     assert plain.watched_polls == 0 and plain.full_polls == 1
     assert len(plain_world.pods) == 1
+
+
+def test_a_busy_second_the_poll_would_call_a_burst_is_not_enough_for_the_watch() -> None:
+    """8 new jobs in a second at 1.5/s before: p ~ 2e-4, a burst to the full poll's test
+    (p < 1e-3) but not to the watch's, which reads every second and so would meet such a
+    second five times as often as the polls do."""
+    busy = Rates(succeeded=1.5, arrival=1.5, service_seconds=2.0)
+    last = observe(ready=1, busy=2, rates=busy, fresh=(1, 2))
+    assert WATCH_IMPROBABILITY < poisson_tail(8, 1.5) < FRESH_BURST_IMPROBABILITY
+    assert not watch_fires(SPEC, last, 2, [(2, 8)])
+    assert watch_fires(SPEC, last, 2, [(2, 16)])  # far beyond it: poll now
