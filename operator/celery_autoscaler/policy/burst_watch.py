@@ -19,7 +19,6 @@ from celery_autoscaler.policy.observation import Observation, busiest_second
 from celery_autoscaler.policy.recommend import fresh_burst_rate
 from celery_autoscaler.policy.spec import PoolSpec
 
-
 # The watch reads every second (a poll reads two per interval), so a steady stream's rare busy
 # second would reach it five times as often, each an extra poll and a burst-sized scale-up.
 # It fires only far beyond the trailing rate; a burst the pool must meet at once is further
