@@ -21,11 +21,15 @@ from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
 from celery_autoscaler.policy import WATCH, PollClock
 from celery_autoscaler.reconcile import Reconciler, config_error
 from celery_autoscaler.signals.connect import connect
+from celery_autoscaler.signals.counter_batch import CounterBatch
 from celery_autoscaler.signals.probe import RedisProbe
 
 TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollIntervalSeconds
 # and watched every behaviour.burstWatchSeconds (a watch interval below TICK acts as TICK)
 _state: dict[str, Reconciler] = {}
+# The burst watch's reads: one per Redis (namespace and redis section) per half second, shared
+# by the pools on it, however many there are.
+_counters = CounterBatch()
 _lease: dict[str, LeaseKeeper] = {}
 
 
@@ -140,8 +144,10 @@ def reconcile_pool(
         probe = getattr(memo, "probe", None)
         if probe is None or getattr(memo, "probe_key", None) is None:
             return None  # no probe built yet or its Redis section failed: the poll will say
-        metrics.WATCH_READS.inc()
-        counts: list[tuple[int, ...] | None] | None = probe.read_fresh()
+        redis_id = (body["metadata"]["namespace"], repr(body["spec"].get("redis")))
+        before = _counters.reads
+        counts = _counters.counts(redis_id, probe.client, probe.layout.queues, now)
+        metrics.WATCH_READS.inc(_counters.reads - before)
         return counts
 
     why = clock.due(spec, crd.poll_interval(body["spec"]), now, read_counts, slack=TICK / 4)

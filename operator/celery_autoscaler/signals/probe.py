@@ -43,19 +43,6 @@ class RedisProbe:
             return Observation(error=type(exc).__name__)
         return self._observe(replies, now)
 
-    def read_fresh(self) -> list[tuple[int, ...] | None] | None:
-        """The burst watch's read: only the new-job counters of the pool's queues, one script
-        call (one round trip, a few integers back), as `poll` reads them. None if Redis
-        failed: the watch stays quiet and the next full poll reports the failure."""
-        fresh = [fresh_arrivals_key(q) for q in self.layout.queues]
-        try:
-            reply = self.client.eval(  # type: ignore[no-untyped-call]
-                FRESH_ARRIVALS, len(fresh), *fresh, self.fresh_window
-            )
-        except redis.RedisError:
-            return None
-        return [parse.fresh_arrivals(n) for n in reply]
-
     def _round_trip(self, now: float) -> list[object]:
         pipe = self.client.pipeline(transaction=False)
         for q in self.layout.queues:
