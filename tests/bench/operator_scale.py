@@ -254,11 +254,11 @@ def report(r: dict[str, Any], command: str) -> str:
         heartbeats); the commands inside the EVALs count too. Each pool has its own Redis
         client, so the connections grow with the pools (pools on one Redis could share one).
         Between a pool's polls the burst watch (behaviour.burstWatchSeconds, default 2 s) reads
-        only its queues' new-job counters: one EVAL per pool per 2 s tick whose poll is not
-        due (at most four of the five ticks of a 10 s interval: 40 reads/s for 100 pools;
-        fewer when the timers' ticks slip under load), a few commands inside; these reads are
-        in the round trips and commands above (no queue here keeps the counter, so none fires
-        and every poll is a regular one)."""
+        only the new-job counters: one EVAL for every queue of the pools on one Redis, shared
+        by the pools' ticks within half a second (each pool reading its own on every tick
+        whose poll is not due would be up to 40 reads/s for 100 pools); these reads are in the
+        round trips and commands above (no queue here keeps the counter, so none fires and
+        every poll is a regular one)."""
     cpu_note = """CPU covers everything the process does: the kopf timers (one per pool, every
         2 s, most of them only reading the new-job counters until the pool's poll is due), the
         Redis poll, the Kubernetes reads and the status patch of each poll."""
