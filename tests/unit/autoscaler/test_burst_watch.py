@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from builders import observe
-
 from celery_autoscaler.policy import POLL, WATCH, PollClock, PoolSpec, Rates, watch_fires
 from celery_autoscaler.policy.burst_watch import WATCH_IMPROBABILITY
 from celery_autoscaler.policy.recommend import FRESH_BURST_IMPROBABILITY, poisson_tail
 from celery_autoscaler.simulator.ours import Ours
 from celery_autoscaler.simulator.traces import Task
 from celery_autoscaler.simulator.world import World
+from unit.autoscaler.builders import observe
 
 SPEC = PoolSpec(max_replicas=30)
 QUIET = Rates(succeeded=0.25, arrival=0.25, service_seconds=5.0)
