@@ -53,6 +53,7 @@ def pool_spec(spec: Mapping[str, Any], annotations: Mapping[str, str] | None = N
             behaviour.get("etaLookaheadSeconds", _DEFAULT.eta_lookahead_seconds)
         ),
         offered_load_margin=float(behaviour.get("offeredLoadMargin", _DEFAULT.offered_load_margin)),
+        burst_watch_seconds=float(behaviour.get("burstWatchSeconds", _DEFAULT.burst_watch_seconds)),
         fallback_replicas=int(fallback) if fallback is not None else None,
         retry_storm_ratio=float(storm.get("ratio", _DEFAULT.retry_storm_ratio)),
         retry_storm_min_rate=float(storm.get("minRate", _DEFAULT.retry_storm_min_rate)),

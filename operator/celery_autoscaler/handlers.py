@@ -18,12 +18,18 @@ from celery_autoscaler import crd, metrics
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
 from celery_autoscaler.actuators.lease import LeaseKeeper
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
+from celery_autoscaler.policy import WATCH, PollClock
 from celery_autoscaler.reconcile import Reconciler, config_error
 from celery_autoscaler.signals.connect import connect
+from celery_autoscaler.signals.counter_batch import CounterBatch
 from celery_autoscaler.signals.probe import RedisProbe
 
 TICK = 2.0  # the timer fires this often; each pool is polled every spec.pollIntervalSeconds
+# and watched every behaviour.burstWatchSeconds (a watch interval below TICK acts as TICK)
 _state: dict[str, Reconciler] = {}
+# The burst watch's reads: one per Redis (namespace and redis section) per half second, shared
+# by the pools on it, however many there are.
+_counters = CounterBatch()
 _lease: dict[str, LeaseKeeper] = {}
 
 
@@ -121,14 +127,34 @@ def release_lease(**_: Any) -> None:
 def reconcile_pool(
     body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
 ) -> None:
+    """Every tick: the full poll when the pool's interval is up, else the burst watch (only
+    the new-job counters, behaviour.burstWatchSeconds), which runs the same full poll at once
+    when it sees a burst. Peering pauses this handler on every replica but the active one; the
+    Lease is checked before either read, so a standby replica reads nothing."""
     now = time.time()
-    if now - getattr(memo, "last_poll", 0.0) < crd.poll_interval(body["spec"]):
-        return
     keeper = _lease.get("keeper")
+    clock: PollClock = getattr(memo, "clock", None) or PollClock()
+    memo.clock = clock
+    reconciler = _state["reconciler"]
+    spec = crd.pool_spec(body["spec"], body["metadata"].get("annotations"))
+
+    def read_counts() -> list[tuple[int, ...] | None] | None:
+        if keeper is not None and not (keeper.holding() and keeper.held()):
+            return None  # a standby replica reads nothing; its due poll asks for the Lease
+        probe = getattr(memo, "probe", None)
+        if probe is None or getattr(memo, "probe_key", None) is None:
+            return None  # no probe built yet or its Redis section failed: the poll will say
+        redis_id = (body["metadata"]["namespace"], repr(body["spec"].get("redis")))
+        before = _counters.reads
+        counts = _counters.counts(redis_id, probe.client, probe.layout.queues, now)
+        metrics.WATCH_READS.inc(_counters.reads - before)
+        return counts
+
+    why = clock.due(spec, crd.poll_interval(body["spec"]), now, read_counts, slack=TICK / 4)
+    if why is None:
+        return
     if keeper is not None and not keeper.held():
         return  # another replica holds the Lease: it reconciles this pool
-    memo.last_poll = now
-    reconciler = _state["reconciler"]
     started = time.perf_counter()
     try:
         probe = _probe(body, memo, reconciler.actuator)
@@ -137,8 +163,11 @@ def reconcile_pool(
         outcome = config_error(dict(body), f"{type(exc).__name__}: {exc}", now)
     else:
         outcome = reconciler.run(dict(body), probe, now)
+    clock.polled(now, outcome.observation, outcome.replicas, why)
+    if why == WATCH:
+        metrics.WATCH_POLLS.inc()
     patch.status.update(outcome.status)
     for kind, reason, message in outcome.events:
         (kopf.warn if kind == "Warning" else kopf.info)(body, reason=reason, message=message)
     metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
-    logger.debug("reconciled")
+    logger.debug("reconciled (%s)", why)

@@ -30,3 +30,13 @@ def record_signals(namespace: str, pool: str, signals: dict[str, object]) -> Non
     for name, value in signals.items():
         if isinstance(value, int | float):
             SIGNAL.labels(namespace, pool, name).set(value)
+
+
+WATCH_READS = Counter(
+    "jobplatform_operator_burst_watch_reads_total",
+    "Burst-watch reads of the new-job counters (one small script call each).",
+)
+WATCH_POLLS = Counter(
+    "jobplatform_operator_burst_watch_polls_total",
+    "Full polls the burst watch started between regular polls.",
+)

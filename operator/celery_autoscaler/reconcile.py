@@ -15,7 +15,7 @@ from celery_autoscaler import crd, metrics, status
 from celery_autoscaler.actuators.kubernetes import KubernetesActuator
 from celery_autoscaler.alerts.kubernetes_sink import QueueAlertSink
 from celery_autoscaler.alerts.publish import publish
-from celery_autoscaler.policy import AlertSignal, Decision, decide
+from celery_autoscaler.policy import AlertSignal, Decision, Observation, decide
 from celery_autoscaler.signals.probe import RedisProbe
 
 
@@ -23,6 +23,10 @@ from celery_autoscaler.signals.probe import RedisProbe
 class Outcome:
     status: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[str, str, str]] = field(default_factory=list)  # type, reason, message
+    # What the poll saw and the replicas it asked for (None, 0: it stopped before reading
+    # Redis); the burst watch compares the new-job counters with them until the next poll.
+    observation: Observation | None = None
+    replicas: int = 0
 
 
 def _stop(body: dict[str, Any], kind: str, reason: str, message: str, now: float) -> Outcome:
@@ -102,6 +106,8 @@ class Reconciler:
                 "history": history.to_dict(),
             },
             events,
+            obs,
+            decision.replicas,
         )
 
     def _act(

@@ -24,14 +24,14 @@ GOAL_P95_RATIO = 0.5
 class WatchedOurs(Ours):
     """Ours, remembering what each poll saw and asked for: (t, pods, ready, oldest age, asked)."""
 
-    polls: list[tuple[int, int, int, float | None, int]] = field(default_factory=list)
+    seen: list[tuple[int, int, int, float | None, int]] = field(default_factory=list)
 
     def step(self, t: int, world: World) -> None:
-        if t % self.poll:
-            return
-        obs, pods = self.observe(world), len(world.pods)
+        before, pods = self.full_polls, len(world.pods)
         super().step(t, world)
-        self.polls.append((t, pods, obs.ready, obs.oldest_ready_age, len(world.pods)))
+        if self.full_polls > before and self.last_obs is not None:
+            obs = self.last_obs
+            self.seen.append((t, pods, obs.ready, obs.oldest_ready_age, len(world.pods)))
 
 
 def first_message(seed: int) -> float:
@@ -43,7 +43,7 @@ def burst_times(seed: int, ours: WatchedOurs, run: Result, max_replicas: int) ->
     the seconds to maxReplicas pods and to maxReplicas workers busy."""
     first = first_message(seed)
     # A poll at second t sees the messages arriving before t + 1 (the simulator's step).
-    t, pods, ready, age, asked = next(p for p in ours.polls if p[0] + 1 > first)
+    t, pods, ready, age, asked = next(p for p in ours.seen if p[0] + 1 > first)
     after = [s for s in run.series + run.tail if s[0] >= int(first)]
     at_max = next((s[0] for s in after if s[1] >= max_replicas), None)
     all_busy = next((s[0] for s in after if s[2] >= max_replicas), None)
@@ -72,9 +72,10 @@ def _span(values: list[float], digits: int = 2) -> str:
     return lo if lo == hi else f"{lo} to {hi}"
 
 
-def burst_limits(seeds: tuple[int, ...], max_replicas: int) -> list[str]:
-    """The report's lines on what limits the burst, from runs made here."""
-    spec = PoolSpec(max_replicas=max_replicas)
+def burst_limits(seeds: tuple[int, ...], max_replicas: int, watch: float) -> list[str]:
+    """The report's lines on what limits the burst, from runs made here (ours with the burst
+    watch every `watch` seconds; 0: off)."""
+    spec = PoolSpec(max_replicas=max_replicas, burst_watch_seconds=watch)
     held, asks, told, ours_r, demand, times = [], [], [], [], [], []
     polled: dict[int, list[tuple[float, float]]] = {poll: [] for poll in SHORTER_POLLS}
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
+from celery_autoscaler.signals.counter_batch import CounterBatch
 from celery_autoscaler.signals.layout import Layout, fresh_arrivals_key
 from celery_autoscaler.signals.probe import RedisProbe
 from jobplatform.application.records import OutboxMessage
@@ -74,6 +75,12 @@ def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(
         # second included (it would show had it been counted).
         probe = RedisProbe(redis_client, Layout(queues=(queue, plain)), fresh_window=60)
         obs = probe.poll()
+        # The burst watch's read, shared by two pools on this Redis: the counters alone.
+        shared = CounterBatch(max_age=3600)
+        watched = shared.counts("redis", redis_client, (queue, plain), 0.0)
+        other = shared.counts("redis", redis_client, (plain,), 1.0)
+        reads_shared = shared.reads
+        shared.counts("redis", redis_client, (queue,), 3602.0)  # older than max_age: read again
     finally:
         redis_client.delete(queue, fresh_arrivals_key(queue))
     counts = obs.queues[queue].fresh_arrivals
@@ -81,3 +88,16 @@ def test_the_relay_s_new_jobs_reach_the_probe_and_a_worker_s_retry_does_not(
     assert obs.queues[queue].ready == len(batch) + 1  # the retry is there, only not counted
     assert obs.queues[plain].fresh_arrivals is None  # no counter: unknown, not zero
     assert obs.fresh_arrivals_per_second == max(counts) > 0
+    assert watched is not None
+    (seen, unknown) = watched
+    assert seen is not None and sum(seen) == NEW_JOBS and unknown is None
+    assert other == [None] and reads_shared == 1  # the second pool took the first's read
+    assert shared.reads == 2
+
+
+def test_the_watch_s_read_is_quiet_when_redis_is_unreachable() -> None:
+    """A refused connection is no burst and no crash: the next full poll reports it."""
+    closed = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    batch = CounterBatch()
+    assert batch.counts("closed", closed, ("q",), 0.0) is None
+    assert batch.reads == 0

@@ -59,6 +59,13 @@ class LeaseKeeper:
             self._renewed_at = now if won else None
             return won
 
+    def holding(self) -> bool:
+        """Whether the last `held()` found this replica the holder, without asking the API:
+        the burst watch reads Redis only on the holder, and a standby replica's attempts to
+        take the Lease stay at one per due poll."""
+        with self._lock:
+            return self._renewed_at is not None
+
     def release(self) -> None:
         """On shutdown: give the Lease up so the next replica need not wait it out."""
         with self._lock:

@@ -4,6 +4,7 @@ Nothing here imports kopf, kubernetes or redis (import-linter enforces it), so t
 drives the operator, the local demo and the simulator.
 """
 
+from celery_autoscaler.policy.burst_watch import POLL, WATCH, PollClock, watch_fires
 from celery_autoscaler.policy.decide import decide
 from celery_autoscaler.policy.decision import AlertSignal, Decision, Reason
 from celery_autoscaler.policy.history import History
@@ -11,14 +12,18 @@ from celery_autoscaler.policy.observation import Observation, QueueSignals, Rate
 from celery_autoscaler.policy.spec import Behaviour, PoolSpec
 
 __all__ = [
+    "POLL",
+    "WATCH",
     "AlertSignal",
     "Behaviour",
     "Decision",
     "History",
     "Observation",
+    "PollClock",
     "PoolSpec",
     "QueueSignals",
     "Rates",
     "Reason",
     "decide",
+    "watch_fires",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 DUE_SOON_SECONDS = 60.0  # how far ahead the probe reports ETA messages by due time
@@ -22,6 +23,15 @@ def due_soon(seconds_until_due: list[tuple[float, float]]) -> tuple[tuple[float,
             second = float(math.ceil(due))
             merged[second] = merged.get(second, 0.0) + count
     return tuple((s, round(n)) for s, n in sorted(merged.items()) if round(n) > 0)
+
+
+def busiest_second(counts: Iterable[Sequence[int] | None]) -> float | None:
+    """New jobs in the busiest second over every queue that keeps the counter (per queue:
+    the current second so far, then complete seconds, newest first); None if none does."""
+    known = [c for c in counts if c is not None]
+    if not known:
+        return None
+    return float(max((sum(s) for s in zip(*known, strict=False)), default=0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +109,7 @@ class Observation:
         complete one before it), over every queue that keeps the counter; None if none does.
         The busiest, not the mean: a burst that began within them would be diluted by the
         quiet second before it."""
-        known = [q.fresh_arrivals for q in self.queues.values() if q.fresh_arrivals is not None]
-        if not known:
-            return None
-        return float(max((sum(s) for s in zip(*known, strict=False)), default=0))
+        return busiest_second(q.fresh_arrivals for q in self.queues.values())
 
     @property
     def any_work(self) -> bool:

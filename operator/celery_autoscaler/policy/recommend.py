@@ -53,6 +53,7 @@ def fresh_burst_rate(
     fresh: float | None,
     service: float | None,
     trailing: float = 0.0,
+    improbability: float = FRESH_BURST_IMPROBABILITY,
 ) -> float:
     """New jobs per second if they are a burst the pool cannot absorb, else 0.
 
@@ -65,10 +66,11 @@ def fresh_burst_rate(
     and a steady stream above its mean for a few seconds is not a burst), faster than the
     pool serves them (when its service time is known), messages wait, and, projected over
     the pod start, more than twice what the pool carries (as for the backlog's growth).
+    The burst watch asks the same with a smaller `improbability` (policy/burst_watch.py).
     """
     if fresh is None or fresh <= 0 or waiting <= 0:
         return 0.0  # nothing waiting: the pool took them all (rates alone never start pods)
-    if poisson_tail(fresh, max(trailing, FRESH_RATE_FLOOR)) > FRESH_BURST_IMPROBABILITY:
+    if poisson_tail(fresh, max(trailing, FRESH_RATE_FLOOR)) > improbability:
         return 0.0
     if service is not None and fresh * service / spec.concurrency <= current:
         return 0.0

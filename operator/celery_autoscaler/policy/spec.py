@@ -53,6 +53,9 @@ class PoolSpec:
     # plus this margin, rounded up: at the offered load the queue has no slack, and a worker
     # removed there is asked back one poll and one pod start later, while messages wait.
     offered_load_margin: float = 0.2
+    # Between full polls, read only the new-job counters this often and poll at once when they
+    # show a burst (policy/burst_watch.py); 0 turns the watch off.
+    burst_watch_seconds: float = 2.0
     fallback_replicas: int | None = None  # applied (never lower than current) when signals fail
     retry_storm_ratio: float = 1.0  # retries per success that counts as a storm
     retry_storm_min_rate: float = 0.5  # retries/s below which there is no storm
@@ -77,6 +80,8 @@ class PoolSpec:
             )
         if self.offered_load_margin < 0:
             found.append("behaviour.offeredLoadMargin must be >= 0")
+        if self.burst_watch_seconds < 0:
+            found.append("behaviour.burstWatchSeconds must be >= 0 (0 turns the watch off)")
         if self.concurrency < 1:
             found.append("targets.concurrency must be >= 1")
         return found

@@ -55,8 +55,9 @@ class OursToMaxAtBurstStart:
     replicas: int
 
     def step(self, t: int, world: World) -> None:
+        before = self.ours.full_polls
         self.ours.step(t, world)
-        polled = t % self.ours.poll == 0
+        polled = self.ours.full_polls > before  # on its cadence or started by the watch
         inside = any(lo <= t < hi for lo, hi in self.bursts)
         if polled and inside and world.ready and len(world.pods) < self.replicas:
             world.scale(self.replicas)  # after ours: what this poll asks for

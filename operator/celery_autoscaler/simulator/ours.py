@@ -1,10 +1,20 @@
-"""Our policy on the simulated pool: the same `decide` the operator runs, fed like the probe."""
+"""Our policy on the simulated pool: the same `decide` the operator runs, fed like the probe,
+on the same schedule (`PollClock`: a full poll every `poll` seconds, and between them the
+burst watch every spec.burst_watch_seconds, reading only the new-job counter)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from celery_autoscaler.policy import History, Observation, PoolSpec, QueueSignals, decide
+from celery_autoscaler.policy import (
+    WATCH,
+    History,
+    Observation,
+    PollClock,
+    PoolSpec,
+    QueueSignals,
+    decide,
+)
 from celery_autoscaler.policy.observation import FRESH_WINDOW_SECONDS, due_soon
 from celery_autoscaler.policy.rates import Counters, RateWindow
 from celery_autoscaler.simulator.world import World
@@ -18,6 +28,10 @@ class Ours:
     rates: RateWindow = field(default_factory=RateWindow)
     retry_storm_polls: int = 0
     fresh_counter: bool = True  # the relay's count of new jobs per second (False: unknown)
+    clock: PollClock = field(default_factory=PollClock)
+    full_polls: int = 0
+    watched_polls: int = 0  # full polls the watch started
+    last_obs: Observation | None = None
 
     def fresh_arrivals(self, world: World) -> tuple[int, ...] | None:
         """What the probe reads from the relay's counter: new messages in the current second
@@ -48,11 +62,14 @@ class Ours:
         return Observation({"q": queue}, self.rates.push(counters, len(busy)), busy, idle)
 
     def step(self, t: int, world: World) -> None:
-        if t % self.poll:
+        why = self.clock.due(self.spec, self.poll, t, lambda: [self.fresh_arrivals(world)])
+        if why is None:
             return
-        decision, self.history = decide(
-            self.spec, self.observe(world), len(world.pods), self.history, float(t)
-        )
+        self.full_polls += 1
+        self.watched_polls += why == WATCH
+        self.last_obs = obs = self.observe(world)
+        decision, self.history = decide(self.spec, obs, len(world.pods), self.history, float(t))
+        self.clock.polled(t, obs, decision.replicas, why)
         if any(a.type == "RetryStorm" for a in decision.alerts):
             self.retry_storm_polls += 1
         if decision.replicas != len(world.pods):

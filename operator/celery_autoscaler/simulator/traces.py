@@ -50,15 +50,24 @@ BURSTS = ((600, 660), (2400, 2430))
 BURST_RATE = 8.0
 
 
-def burst(seed: int) -> Trace:
+def burst(seed: int, offset: int = 0) -> Trace:
+    """Bursts at BURSTS, or `offset` seconds later: the originals start on a poll of ours (and
+    on an HPA sync), which flatters whoever reads the queue at that second."""
     rng = random.Random(seed)
 
     def rate(t: int) -> float:
-        return BURST_RATE if any(lo <= t < hi for lo, hi in BURSTS) else 0.2
+        return BURST_RATE if any(lo + offset <= t < hi + offset for lo, hi in BURSTS) else 0.2
 
     times = _poisson(rng, rate, 3600)
     tasks = [Task(a, rng.expovariate(1 / 5), _priority(rng)) for a in times]
-    return Trace("burst", 3600, tasks)
+    return Trace("burst" if not offset else f"burst_plus{offset}s", 3600, tasks)
+
+
+def shifted_burst(offset: int) -> Callable[[int], Trace]:
+    def make(seed: int) -> Trace:
+        return burst(seed, offset)
+
+    return make
 
 
 def diurnal(seed: int) -> Trace:
@@ -92,6 +101,9 @@ def long_tasks(seed: int) -> Trace:
 
 TRACES: dict[str, Callable[[int], Trace]] = {
     "burst": burst,
+    # The same bursts a few seconds off our poll (every 10 s) and the HPA's sync (15 s).
+    "burst_plus3s": shifted_burst(3),
+    "burst_plus7s": shifted_burst(7),
     "diurnal": diurnal,
     "retry_storm": retry_storm,
     "long_tasks": long_tasks,

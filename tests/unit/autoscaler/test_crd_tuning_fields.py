@@ -1,4 +1,5 @@
-"""behaviour.etaLookaheadSeconds and behaviour.offeredLoadMargin: schema, parsing, bad values."""
+"""behaviour.etaLookaheadSeconds, offeredLoadMargin and burstWatchSeconds: schema, parsing, bad
+values."""
 
 from __future__ import annotations
 
@@ -23,10 +24,14 @@ def behaviour_schema() -> dict[str, Any]:
 
 
 def test_fields_reach_the_policy() -> None:
-    spec = {"behaviour": {"etaLookaheadSeconds": 12, "offeredLoadMargin": 0.5}}
+    spec = {
+        "behaviour": {"etaLookaheadSeconds": 12, "offeredLoadMargin": 0.5, "burstWatchSeconds": 4}
+    }
     pool = crd.pool_spec(spec)
     assert (pool.eta_lookahead_seconds, pool.offered_load_margin) == (12.0, 0.5)
+    assert pool.burst_watch_seconds == 4.0
     assert not pool.problems()
+    assert not crd.pool_spec({"behaviour": {"burstWatchSeconds": 0}}).problems()  # off
 
 
 def test_unset_fields_keep_the_policy_defaults() -> None:
@@ -36,6 +41,7 @@ def test_unset_fields_keep_the_policy_defaults() -> None:
     default = PoolSpec()
     assert pool.eta_lookahead_seconds == default.eta_lookahead_seconds
     assert pool.offered_load_margin == default.offered_load_margin
+    assert pool.burst_watch_seconds == default.burst_watch_seconds
 
 
 def test_schema_defaults_and_bounds_match_the_policy() -> None:
@@ -49,6 +55,12 @@ def test_schema_defaults_and_bounds_match_the_policy() -> None:
     # the schema's bounds are the policy's: the edges pass, one step past them does not
     assert not crd.pool_spec({"behaviour": {"etaLookaheadSeconds": 60}}).problems()
     assert crd.pool_spec({"behaviour": {"etaLookaheadSeconds": 60.5}}).problems()
+    watch = fields["burstWatchSeconds"]
+    assert (watch["type"], watch["minimum"], watch["default"]) == (
+        "number",
+        0,
+        default.burst_watch_seconds,
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,6 +69,7 @@ def test_schema_defaults_and_bounds_match_the_policy() -> None:
         ({"etaLookaheadSeconds": -1}, "behaviour.etaLookaheadSeconds must be between 0 and 60"),
         ({"etaLookaheadSeconds": 90}, "behaviour.etaLookaheadSeconds must be between 0 and 60"),
         ({"offeredLoadMargin": -0.1}, "behaviour.offeredLoadMargin must be >= 0"),
+        ({"burstWatchSeconds": -2}, "behaviour.burstWatchSeconds must be >= 0"),
     ],
 )
 def test_bad_values_become_an_invalid_spec_condition(

@@ -7,7 +7,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from celery_autoscaler.policy import History, Observation, PoolSpec, Rates, decide
+from celery_autoscaler.policy import History, Observation, PoolSpec, Rates, decide, watch_fires
+from celery_autoscaler.policy.recommend import fresh_burst_rate
 from unit.autoscaler.builders import observe
 
 counts = st.integers(min_value=0, max_value=5000)
@@ -206,3 +207,31 @@ def test_rates_alone_never_start_pods(
     quiet = observe(idle=len(sample.idle_workers), rates=sample.rates, fresh=fresh)
     decision, _ = decide(spec, quiet, current, history, now=len(before) * 10.0)
     assert decision.replicas <= current
+
+
+@settings(max_examples=300)
+@given(
+    specs(),
+    observations(),
+    st.integers(0, 60),
+    st.tuples(st.integers(0, 500), st.integers(0, 500)),
+    st.integers(0, 500),
+)
+def test_the_burst_watch_is_monotone_and_fires_only_where_the_poll_sees_a_burst(
+    spec: PoolSpec, last: Observation, replicas: int, seconds: tuple[int, int], more: int
+) -> None:
+    """More new jobs never silence the watch; and when it fires, the full poll it starts,
+    seeing those counts with the messages it counted, finds the same burst (the watch only
+    moves the poll earlier: it has no decision of its own)."""
+    fires = watch_fires(spec, last, replicas, [seconds])
+    busier = (seconds[0], seconds[1] + more)
+    assert not fires or watch_fires(spec, last, replicas, [busier])
+    assert not watch_fires(replace(spec, burst_watch_seconds=0), last, replicas, [busier])
+    if fires:
+        fresh = float(max(seconds))
+        waiting = last.ready + last.reserved + round(fresh)
+        rates = last.rates
+        assert (
+            fresh_burst_rate(spec, waiting, replicas, fresh, rates.service_seconds, rates.arrival)
+            == fresh
+        )

@@ -64,7 +64,7 @@ def test_ours_told_of_a_burst_asks_for_max_only_at_a_poll_inside_it() -> None:
     world.tick(1.0)
     world.arrive(Task(20.0, 5.0))
     world.arrive(Task(20.0, 5.0))
-    told.step(15, world)  # inside no burst and not a poll
+    told.step(5, world)  # inside no burst and not a poll (the next is at 10)
     assert len(world.pods) < CAP
     told.step(20, world)
     assert len(world.pods) == CAP
