@@ -13,6 +13,7 @@ from pathlib import Path
 
 import redis
 
+from celery_autoscaler.signals.counter_batch import CounterBatch
 from celery_autoscaler.signals.layout import Layout, fresh_arrivals_key
 from celery_autoscaler.signals.probe import RedisProbe
 from devstack.local_servers import RedisServer
@@ -32,7 +33,7 @@ def test_the_install_guide_gives_the_operator_the_chart_s_rights() -> None:
     assert f"`{operator_rules()}`" in INSTALL_GUIDE.read_text()
 
 
-def test_the_probe_reads_every_signal_with_the_operator_s_rights(
+def test_the_probe_and_the_burst_watch_read_with_the_operator_s_rights(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
     user, password = f"operator-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
@@ -44,6 +45,8 @@ def test_the_probe_reads_every_signal_with_the_operator_s_rights(
     probe_client = redis.Redis.from_url(redis_server.url, username=user, password=password)
     try:
         obs = RedisProbe(probe_client, Layout(queues=(queue,)), fresh_window=60).poll()
+        # The burst watch's read between polls, with the same rights.
+        watched = CounterBatch(window=60).counts("rights", probe_client, [queue], now=0.0)
     finally:
         probe_client.close()
         redis_client.acl_deluser(user)
@@ -52,3 +55,4 @@ def test_the_probe_reads_every_signal_with_the_operator_s_rights(
     assert obs.queues[queue].ready == 1
     counts = obs.queues[queue].fresh_arrivals
     assert counts is not None and sum(counts) == 3
+    assert watched is not None and watched[0] is not None and sum(watched[0]) == 3
