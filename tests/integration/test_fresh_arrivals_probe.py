@@ -7,6 +7,8 @@ in this process as a worker runs it and publishes its retry to the same queue th
 
 from __future__ import annotations
 
+import socket
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +18,7 @@ import redis
 from celery_autoscaler.signals.counter_batch import CounterBatch
 from celery_autoscaler.signals.layout import Layout, fresh_arrivals_key
 from celery_autoscaler.signals.probe import RedisProbe
+from devstack.wait import wait_for
 from jobplatform.application.records import OutboxMessage
 from jobplatform.infrastructure.celery.publisher import CeleryPublisher
 from jobplatform.infrastructure.container import Container
@@ -101,3 +104,47 @@ def test_the_watch_s_read_is_quiet_when_redis_is_unreachable() -> None:
     batch = CounterBatch()
     assert batch.counts("closed", closed, ("q",), 0.0) is None
     assert batch.reads == 0
+
+
+def test_a_hung_redis_holds_up_only_the_watch_reads_of_its_own_pools(
+    redis_client: redis.Redis,
+) -> None:
+    """Pools on another Redis go on reading while one Redis answers nothing."""
+    queue = f"fresh-{uuid.uuid4().hex[:8]}"
+    RedisFreshArrivals(redis_client).record({queue: 2})
+    hung = socket.create_server(("127.0.0.1", 0))  # accepts, reads, never answers
+    asked = threading.Event()
+    conns: list[socket.socket] = []
+
+    def swallow() -> None:
+        conn, _ = hung.accept()
+        conns.append(conn)
+        while conn.recv(65536):
+            asked.set()
+
+    threading.Thread(target=swallow, daemon=True).start()
+    batch = CounterBatch()
+    stuck_client = redis.Redis(port=hung.getsockname()[1], socket_timeout=120)
+    stuck = threading.Thread(
+        target=batch.counts, args=("hung", stuck_client, ["q"], 0.0), daemon=True
+    )
+    stuck.start()
+    try:
+        wait_for(asked.is_set, timeout=60, what="the read of the hung Redis to be under way")
+        live: list[object] = []
+        other = threading.Thread(
+            target=lambda: live.append(batch.counts("live", redis_client, [queue], 0.0))
+        )
+        other.start()
+        other.join(timeout=60)
+        assert live, "the live Redis's read waited for the hung one"
+        assert stuck.is_alive()  # still waiting on the hung Redis all along
+        counts = live[0]
+        assert isinstance(counts, list) and counts[0] is not None and sum(counts[0]) == 2
+    finally:
+        for conn in conns:
+            conn.shutdown(socket.SHUT_RDWR)  # wakes the reader and answers the client with EOF
+            conn.close()
+        hung.close()
+        stuck.join(timeout=60)
+        redis_client.delete(fresh_arrivals_key(queue))

@@ -28,6 +28,8 @@ class _Shared:
     queues: dict[str, float] = field(default_factory=dict)  # queue -> when a pool last asked
     read_at: float = float("-inf")
     counts: dict[str, Counts] = field(default_factory=dict)
+    # One per Redis: a slow or unreachable Redis holds up only the pools that read from it.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -44,8 +46,9 @@ class CounterBatch:
     ) -> list[Counts] | None:
         """The counts of `queues` (per queue, as `RedisProbe.read_fresh`), from a read of every
         queue asked for on this Redis no older than `max_age`; None if Redis failed."""
-        with self._lock:  # kopf runs the timers in threads; one of them reads for the rest
+        with self._lock:
             shared = self._shared.setdefault(redis_id, _Shared())
+        with shared.lock:  # kopf runs the timers in threads; one of them reads for the rest
             for q in queues:
                 shared.queues[q] = now
             fresh = now - shared.read_at <= self.max_age
@@ -62,7 +65,8 @@ class CounterBatch:
                 except redis.RedisError:
                     shared.counts, shared.read_at = {}, float("-inf")
                     return None
-                self.reads += 1
+                with self._lock:
+                    self.reads += 1
                 shared.counts = {
                     q: parse.fresh_arrivals(n) for q, n in zip(names, reply, strict=True)
                 }
