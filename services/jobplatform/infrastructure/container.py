@@ -27,6 +27,7 @@ from jobplatform.infrastructure.db.job_intake import open_job_intake
 from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
+from jobplatform.infrastructure.outcome_writer import OutcomeWriter
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
@@ -50,6 +51,8 @@ class Container:
     settings: Settings
     # The process's Celery app; bootstrap sets it (the app holds this container in turn).
     celery: PlatformCelery = field(init=False, repr=False, compare=False)
+    # A worker's pool process: writes succeeded outcomes behind its runs (OutcomeWriter).
+    writes_behind: bool = False
 
     @cached_property
     def engine(self) -> Engine:
@@ -97,7 +100,15 @@ class Container:
             RedisEventSink(self.events_redis),
             lease=self.lease,
             services=self.job_services,
+            deferred=self.outcome_writer,
         )
+
+    @cached_property
+    def outcome_writer(self) -> OutcomeWriter | None:
+        s = self.settings
+        if not self.writes_behind or s.outcome_write_delay_seconds == 0:
+            return None
+        return OutcomeWriter(self.uow_factory, s.outcome_write_delay_seconds, s.outcome_batch_max)
 
     @cached_property
     def job_services(self) -> JobServices:
@@ -181,7 +192,7 @@ class Container:
     def for_child(self) -> Container:
         """The same wiring with fresh adapters, for a forked child: the parent's pools and
         sockets are left to the parent."""
-        child = Container(self.settings)
+        child = Container(self.settings, writes_behind=True)
         if "celery" in self.__dict__:
             child.celery = self.celery
         return child
@@ -198,6 +209,8 @@ class Container:
         return database_ready(self.engine)
 
     def close(self) -> None:
+        if self.__dict__.get("outcome_writer") is not None:
+            self.outcome_writer.close()  # type: ignore[union-attr]
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "redis" in self.__dict__:

@@ -72,3 +72,30 @@ WITH accepted AS (
 INSERT INTO outbox (job_id, tenant_id, job_type, queue, request_id, created_at)
 SELECT id, :tenant, type, queue, :request_id, :now FROM accepted
 """)
+
+# Succeeded outcomes of one tenant's runs, any number, in one statement (parallel arrays): the
+# worker's write-behind sends them together a few milliseconds after the runs ended. Same rule
+# as RECORD_ATTEMPT: a row is written only for the run that still holds its attempt.
+RECORD_SUCCEEDED = text("""
+WITH batch AS (
+  SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS integer[]),
+                       CAST(:started AS timestamptz[]), CAST(:ended AS timestamptz[]))
+         AS b(id, attempt, started, ended)
+), saved AS (
+  UPDATE jobs j
+     SET status = 'succeeded', error_class = NULL, updated_at = b.ended,
+         finished_at = b.ended, next_attempt_at = NULL,
+         lease_owner = NULL, lease_expires_at = NULL
+    FROM batch b
+   WHERE j.id = b.id AND j.tenant_id = :tenant AND j.status = 'running'
+     AND j.attempts = b.attempt
+  RETURNING j.id, b.attempt, b.started, b.ended
+), logged AS (
+  INSERT INTO job_attempts (job_id, attempt, tenant_id, started_at, finished_at, outcome,
+                            error_class, retry_delay)
+  SELECT id, attempt, :tenant, started, ended, 'succeeded', NULL, NULL
+    FROM saved
+  ON CONFLICT DO NOTHING
+)
+SELECT count(*) AS recorded FROM saved
+""")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
 from jobplatform.application import ports
 from jobplatform.application.ports import StoreUnavailable
-from jobplatform.application.records import AttemptRecord, RejectedMessage
+from jobplatform.application.records import AttemptRecord, RejectedMessage, SucceededRun
 from jobplatform.domain.job import Job
 from jobplatform.domain.tenant import TenantId
 from jobplatform.infrastructure.db import hot_path, mapping
@@ -130,6 +131,7 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         self._accept_sql = str(hot_path.ACCEPT_JOBS.compile(dialect=engine.dialect))
         self._start_sql = str(hot_path.START_ATTEMPT.compile(dialect=engine.dialect))
         self._record_sql = str(hot_path.RECORD_ATTEMPT.compile(dialect=engine.dialect))
+        self._succeeded_sql = str(hot_path.RECORD_SUCCEEDED.compile(dialect=engine.dialect))
 
     def for_tenant(self, tenant: TenantId) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, tenant)
@@ -181,23 +183,46 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         )
         return bool(row and row["recorded"])
 
+    def record_succeeded(self, runs: Sequence[SucceededRun]) -> int:
+        """One round trip for them all: per tenant, its setting and one statement with the
+        tenant's runs, the whole pipeline one implicit transaction. Retried on a dropped
+        connection like ``record_attempt``: a retry after a commit records nothing more."""
+        by_tenant: dict[TenantId, list[SucceededRun]] = defaultdict(list)
+        for run in runs:
+            by_tenant[run.tenant].append(run)
+        steps = [
+            (tenant, self._succeeded_sql, succeeded_params(tenant, group))
+            for tenant, group in by_tenant.items()
+        ]
+        return sum(row["recorded"] for row in self._round_trip(steps) if row is not None)
+
     def _one_round_trip(
         self, tenant: TenantId, sql: str, params: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """The tenant setting and one statement as one pipeline on an autocommit connection:
-        they run as one implicit transaction, committed at the pipeline's sync, in one round
-        trip. The statement's first row, if any. A connection the server dropped is replaced
-        once, as a unit of work does."""
+        """The tenant setting and one statement in one round trip; the statement's first row,
+        if any."""
+        return self._round_trip([(tenant, sql, params)])[0]
+
+    def _round_trip(
+        self, steps: Sequence[tuple[TenantId, str, dict[str, Any]]]
+    ) -> list[dict[str, Any] | None]:
+        """Each step's tenant setting and statement, all as one pipeline on an autocommit
+        connection: they run as one implicit transaction, committed at the pipeline's sync, in
+        one round trip. Each statement's first row, if any. A connection the server dropped is
+        replaced once, as a unit of work does."""
         for attempt in (1, 2):
             with self.engine.connect() as conn:
                 driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
                 pg = cast(psycopg.Connection[Any], driver.driver_connection)
                 try:
+                    cursors = []
                     with pg.pipeline():
-                        pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
-                        cur = pg.cursor(row_factory=dict_row)
-                        cur.execute(sql, params)
-                    return cur.fetchone() if cur.description is not None else None
+                        for tenant, sql, params in steps:
+                            pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
+                            cur = pg.cursor(row_factory=dict_row)
+                            cur.execute(sql, params)
+                            cursors.append(cur)
+                    return [c.fetchone() if c.description is not None else None for c in cursors]
                 except psycopg.OperationalError as exc:
                     # The connection is unusable (the server dropped it or went away).
                     dropped = pg.broken or pg.closed
@@ -207,3 +232,13 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
                             type(exc).__name__, connection_invalidated=dropped
                         ) from None
         raise AssertionError("unreachable")
+
+
+def succeeded_params(tenant: TenantId, runs: Sequence[SucceededRun]) -> dict[str, Any]:
+    return {
+        "tenant": tenant.value,
+        "ids": [run.job.id for run in runs],
+        "attempts": [run.attempt.attempt for run in runs],
+        "started": [run.attempt.started_at for run in runs],
+        "ended": [run.attempt.finished_at for run in runs],
+    }
