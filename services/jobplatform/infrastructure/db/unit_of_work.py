@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import dict_row
@@ -42,6 +42,8 @@ from jobplatform.infrastructure.db.webhook_repositories import (
 )
 
 _SET_SYSTEM = text("SELECT set_config('jobplatform.scope', 'system', true)")
+# What a piece of work on an autocommit connection returns.
+_T = TypeVar("_T")
 
 
 class _SqlTransaction:
@@ -163,16 +165,14 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
     def start_attempt(
         self, tenant: TenantId, job_id: uuid.UUID, now: datetime, owner: str, lease_until: datetime
     ) -> Job | None:
-        # Retried on a dropped connection: if the first try committed after all, the job is
-        # running under this owner's lease, this call sees no startable job (None, the
-        # message is dropped as a duplicate) and the reconciler re-publishes the job when the
-        # lease runs out. Nothing is lost; the job starts once more.
-        row = self._one_round_trip(
-            tenant,
-            self._start_sql,
-            {"id": job_id, "tenant": tenant.value, "now": now, "owner": owner,
-             "lease_until": lease_until},
-        )  # fmt: skip
+        # One statement that binds the tenant itself (see hot_path.START_ATTEMPT). Retried on
+        # a dropped connection: if the first try committed after all, the job is running under
+        # this owner's lease, this call sees no startable job (None, the message is dropped as
+        # a duplicate) and the reconciler re-publishes the job when the lease runs out.
+        # Nothing is lost; the job starts once more.
+        params = {"id": job_id, "tenant": tenant.value, "now": now, "owner": owner,
+                  "lease_until": lease_until}  # fmt: skip
+        row = self._autocommit(lambda pg: _first_row(pg, self._start_sql, params))
         return None if row is None else mapping.job_from_mapping(row)
 
     def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
@@ -208,21 +208,29 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
     ) -> list[dict[str, Any] | None]:
         """Each step's tenant setting and statement, all as one pipeline on an autocommit
         connection: they run as one implicit transaction, committed at the pipeline's sync, in
-        one round trip. Each statement's first row, if any. A connection the server dropped is
-        replaced once, as a unit of work does."""
+        one round trip. Each statement's first row, if any."""
+
+        def pipeline(pg: psycopg.Connection[Any]) -> list[dict[str, Any] | None]:
+            cursors = []
+            with pg.pipeline():
+                for tenant, sql, params in steps:
+                    pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
+                    cur = pg.cursor(row_factory=dict_row)
+                    cur.execute(sql, params)
+                    cursors.append(cur)
+            return [c.fetchone() if c.description is not None else None for c in cursors]
+
+        return self._autocommit(pipeline)
+
+    def _autocommit(self, work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """``work`` on a pooled connection in autocommit mode. A connection the server dropped
+        is replaced once, as a unit of work does."""
         for attempt in (1, 2):
             with self.engine.connect() as conn:
                 driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
                 pg = cast(psycopg.Connection[Any], driver.driver_connection)
                 try:
-                    cursors = []
-                    with pg.pipeline():
-                        for tenant, sql, params in steps:
-                            pg.execute(self._set_tenant_sql, {"tenant": str(tenant)})
-                            cur = pg.cursor(row_factory=dict_row)
-                            cur.execute(sql, params)
-                            cursors.append(cur)
-                    return [c.fetchone() if c.description is not None else None for c in cursors]
+                    return work(pg)
                 except psycopg.OperationalError as exc:
                     # The connection is unusable (the server dropped it or went away).
                     dropped = pg.broken or pg.closed
@@ -232,6 +240,14 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
                             type(exc).__name__, connection_invalidated=dropped
                         ) from None
         raise AssertionError("unreachable")
+
+
+def _first_row(
+    pg: psycopg.Connection[Any], sql: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    cur = pg.cursor(row_factory=dict_row)
+    cur.execute(sql, params)
+    return cur.fetchone()
 
 
 def succeeded_params(tenant: TenantId, runs: Sequence[SucceededRun]) -> dict[str, Any]:
