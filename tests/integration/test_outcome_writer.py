@@ -27,6 +27,7 @@ from jobplatform.domain.tenant import TenantContext, TenantId
 from jobplatform.infrastructure.container import Container
 from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from jobplatform.infrastructure.metrics import DEPENDENCY_ERRORS
 from jobplatform.infrastructure.outcome_writer import OutcomeWriter
 from support.tenants import TenantFixture
 from support.unpublished_jobs import add_unpublished_job
@@ -160,6 +161,31 @@ def test_a_write_the_database_refuses_is_kept(
             stored_job, logged = stored(container, job.id, tenant.id)
             assert stored_job.status is JobStatus.RUNNING and stored_job.attempts == 1
             assert logged == []
+    finally:
+        engine.dispose()
+
+
+def test_a_database_that_refuses_writes_keeps_the_runs_and_the_writer_alive(
+    container: Container, tenant: TenantFixture, make_writer: MakeWriter
+) -> None:
+    # The same database in read-only transactions, as after a failover onto a standby: the
+    # write fails with an error that is not a lost connection.
+    url = make_url(container.settings.database_url).update_query_dict(
+        {"options": "-c default_transaction_read_only=on"}
+    )
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        job = started(container, tenant.id)
+        writer = make_writer(delay=0.01, uow_factory=SqlUnitOfWorkFactory(engine))
+        writer.defer(succeeded_run(job, container.clock.now()))
+        failures = DEPENDENCY_ERRORS.labels("outcome-writer")
+        before = failures._value.get()
+        # The writer's own thread tries, fails, and tries again after its backoff.
+        wait_for(lambda: failures._value.get() >= before + 2, timeout=30, what="two refusals")
+        assert writer.pending() == 1
+        assert writer.flush() is False
+        stored_job, logged = stored(container, job.id, tenant.id)
+        assert stored_job.status is JobStatus.RUNNING and logged == []
     finally:
         engine.dispose()
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import threading
 
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
-from jobplatform.application.ports import DeferredOutcomes, StoreUnavailable, UnitOfWorkFactory
+from jobplatform.application.ports import DeferredOutcomes, UnitOfWorkFactory
 from jobplatform.application.records import SucceededRun
 from jobplatform.infrastructure.metrics import DEPENDENCY_ERRORS, OUTCOMES_WRITTEN_BEHIND
 
@@ -64,7 +63,9 @@ class OutcomeWriter(DeferredOutcomes):
             return True
         try:
             recorded = self._uow.record_succeeded(runs)
-        except (StoreUnavailable, SQLAlchemyError) as exc:
+        except Exception as exc:
+            # Unreachable, or refusing writes (a failover onto a read-only standby): the
+            # runs stay pending and the writer thread lives on to try again.
             with self._lock:
                 self._pending[:0] = runs
             DEPENDENCY_ERRORS.labels("outcome-writer").inc()
