@@ -51,8 +51,9 @@ class Container:
     settings: Settings
     # The process's Celery app; bootstrap sets it (the app holds this container in turn).
     celery: PlatformCelery = field(init=False, repr=False, compare=False)
-    # A worker's pool process: writes succeeded outcomes behind its runs (OutcomeWriter).
-    writes_behind: bool = False
+    # A worker's pool process: writes succeeded outcomes behind its runs (OutcomeWriter) and
+    # keeps a connection per thread for the statements every job runs.
+    pool_process: bool = False
 
     @cached_property
     def engine(self) -> Engine:
@@ -72,7 +73,7 @@ class Container:
 
     @cached_property
     def uow_factory(self) -> SqlUnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+        return SqlUnitOfWorkFactory(self.engine, hold_connections=self.pool_process)
 
     def job_intake(self) -> AbstractAsyncContextManager[JobIntake]:
         """The asyncio submit path, entered on the event loop that serves it (its connections
@@ -106,7 +107,7 @@ class Container:
     @cached_property
     def outcome_writer(self) -> OutcomeWriter | None:
         s = self.settings
-        if not self.writes_behind or s.outcome_write_delay_seconds == 0:
+        if not self.pool_process or s.outcome_write_delay_seconds == 0:
             return None
         return OutcomeWriter(self.uow_factory, s.outcome_write_delay_seconds, s.outcome_batch_max)
 
@@ -192,7 +193,7 @@ class Container:
     def for_child(self) -> Container:
         """The same wiring with fresh adapters, for a forked child: the parent's pools and
         sockets are left to the parent."""
-        child = Container(self.settings, writes_behind=True)
+        child = Container(self.settings, pool_process=True)
         if "celery" in self.__dict__:
             child.celery = self.celery
         return child

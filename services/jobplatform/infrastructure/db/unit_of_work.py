@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from sqlalchemy import Connection, Engine, TextClause, insert, select, text
 
@@ -126,8 +129,13 @@ class SqlSystemUnitOfWork(_SqlTransaction, ports.SystemUnitOfWork):
 
 
 class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, hold_connections: bool = False):
         self.engine = engine
+        # With hold_connections (a worker's pool process), each thread keeps one pooled
+        # connection in autocommit mode for the one-round-trip statements: checking one out and
+        # back in per statement cost about as much of the worker's Python time as the statement
+        # (SQLAlchemy sets and resets its isolation level each time).
+        self._held = threading.local() if hold_connections else None
         # The driver's own text of the statements the one-round-trip accept sends.
         self._set_tenant_sql = str(SET_TENANT.compile(dialect=engine.dialect))
         self._accept_sql = str(hot_path.ACCEPT_JOBS.compile(dialect=engine.dialect))
@@ -223,23 +231,49 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         return self._autocommit(pipeline)
 
     def _autocommit(self, work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
-        """``work`` on a pooled connection in autocommit mode. A connection the server dropped
-        is replaced once, as a unit of work does."""
+        """``work`` on a connection in autocommit mode: this thread's held one, or a pooled
+        one checked out for it. A connection the server dropped is replaced once, as a unit of
+        work does."""
         for attempt in (1, 2):
-            with self.engine.connect() as conn:
-                driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
-                pg = cast(psycopg.Connection[Any], driver.driver_connection)
+            with self._connection() as (pg, discard):
                 try:
                     return work(pg)
                 except psycopg.OperationalError as exc:
                     # The connection is unusable (the server dropped it or went away).
                     dropped = pg.broken or pg.closed
-                    conn.invalidate()
+                    discard()
                     if attempt == 2 or not dropped:
                         raise StoreUnavailable(
                             type(exc).__name__, connection_invalidated=dropped
                         ) from None
+                except BaseException:
+                    if pg.info.transaction_status != TransactionStatus.IDLE:
+                        discard()  # left inside a transaction: not reusable as it is
+                    raise
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _connection(
+        self,
+    ) -> Iterator[tuple[psycopg.Connection[Any], Callable[[], None]]]:
+        """A connection in autocommit mode, and how to drop it from the pool."""
+        if self._held is None:
+            with self.engine.connect() as conn:
+                driver = conn.execution_options(isolation_level="AUTOCOMMIT").connection
+                yield cast(psycopg.Connection[Any], driver.driver_connection), conn.invalidate
+            return
+        held = self._held
+        fairy = getattr(held, "fairy", None)
+        if fairy is None:
+            fairy = self.engine.raw_connection()
+            cast(psycopg.Connection[Any], fairy.driver_connection).autocommit = True
+            held.fairy = fairy
+
+        def discard() -> None:
+            fairy.invalidate()
+            held.fairy = None
+
+        yield cast(psycopg.Connection[Any], fairy.driver_connection), discard
 
 
 def _first_row(
