@@ -10,6 +10,8 @@ waiting on the lock is terminated before the lock goes, so it never lands.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
@@ -158,3 +160,55 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
             "SELECT attempt, outcome FROM job_attempts WHERE job_id::text = %s ORDER BY attempt",
             job_id,
         ) == [(2, "succeeded")]
+
+
+def default_messages(broker_url: str) -> tuple[int, int]:
+    """Messages of the default queue ready in the broker, and kombu's unacknowledged ones."""
+    client = redis.Redis.from_url(broker_url)
+    try:
+        ready = sum(int(client.llen(key)) for key in priority_keys("default"))
+        return ready, int(client.hlen(UNACKED))
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("pool", ["prefork", "solo"])
+def test_a_stopping_worker_writes_the_outcomes_it_holds(
+    stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture, pool: str
+) -> None:
+    api, tenant = stack_api, stack_tenant
+    # No re-publish meanwhile: only the stopping worker can make these jobs succeed.
+    stack.procs["reconciler"].stop()
+    stack.procs["default"].stop()
+    # Outcomes held for a minute (the lease is longer, as it must be): without the write at
+    # the stop, the jobs read `running` long after the worker is gone.
+    stack.procs["default"] = start_worker(
+        stack.env,
+        "default",
+        concurrency=2,
+        name=f"default-{pool}-stopping",
+        pool=pool,
+        JOBPLATFORM_LEASE_SECONDS="300",
+        JOBPLATFORM_OUTCOME_WRITE_DELAY_SECONDS="60",
+    )
+    try:
+        job_ids = [submit(api, tenant, "noop", {}).json()["job_id"] for _ in range(JOBS)]
+        wait_for(
+            lambda: default_messages(stack.broker.url) == (0, 0)
+            and all(r[:2] == ("running", 1) for r in job_rows(stack, job_ids).values())
+            and len(job_rows(stack, job_ids)) == JOBS,
+            timeout=50,
+            interval=0.2,
+            what="every run done and acknowledged, its outcome held",
+        )
+        # SIGTERM to the worker's own process, as Kubernetes sends it to a container's first
+        # process: Celery's warm shutdown, which closes the pool processes in turn.
+        worker = stack.procs["default"].proc
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+        rows = job_rows(stack, job_ids)
+        assert all(r[:2] == ("succeeded", 1) for r in rows.values()), rows
+    finally:
+        stack.procs["default"].stop()
+        stack.start("default")
+        stack.start("reconciler")

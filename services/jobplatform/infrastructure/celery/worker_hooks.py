@@ -51,9 +51,11 @@ def connect_worker_hooks(app: PlatformCelery) -> None:
         # Engines and Redis pools built before fork must not be shared with the parent.
         app.container = app.container.for_child()
 
-    def _child_stop(**_: Any) -> None:
-        # A pool process leaving (shutdown, max tasks per child): write the outcomes it holds.
-        # Those it cannot write are recovered like a dead worker's: leases, then reconciler.
+    def _write_what_is_left(**_: Any) -> None:
+        # A process that ran jobs is leaving: a prefork pool process (shutdown, max tasks per
+        # child), or the worker itself with the solo pool, which runs jobs in its own process
+        # and sends no pool process signal at the end. Outcomes it cannot write are recovered
+        # like a dead worker's: leases, then the reconciler.
         writer = app.container.__dict__.get("outcome_writer")
         if writer is not None and not writer.close():
             log.warning("outcome_writes_left_to_leases", runs=writer.pending())
@@ -90,11 +92,12 @@ def connect_worker_hooks(app: PlatformCelery) -> None:
             return
         for thread in worker.pop("threads", []):
             thread.stop()
+        _write_what_is_left()
 
     # weak=False: the closures live as long as the app; dispatch_uid: connected once per app.
     setup_logging.connect(_logging, weak=False, dispatch_uid=uid)
     worker_process_init.connect(_child_start, weak=False, dispatch_uid=uid)
-    worker_process_shutdown.connect(_child_stop, weak=False, dispatch_uid=uid)
+    worker_process_shutdown.connect(_write_what_is_left, weak=False, dispatch_uid=uid)
     celeryd_after_setup.connect(_remember_worker, weak=False, dispatch_uid=uid)
     worker_ready.connect(_start_threads, weak=False, dispatch_uid=uid)
     worker_shutdown.connect(_stop_threads, weak=False, dispatch_uid=uid)
