@@ -65,11 +65,11 @@ def terminate(database_url: str, pids: list[int]) -> int:
     return sum(1 for (done,) in rows if done)
 
 
-def heavy_messages(broker_url: str) -> tuple[int, int]:
-    """Messages of the heavy queue ready in the broker, and kombu's unacknowledged ones."""
+def queue_messages(broker_url: str, queue: str) -> tuple[int, int]:
+    """Messages of ``queue`` ready in the broker, and kombu's unacknowledged ones."""
     client = redis.Redis.from_url(broker_url)
     try:
-        ready = sum(int(client.llen(key)) for key in priority_keys("heavy"))
+        ready = sum(int(client.llen(key)) for key in priority_keys(queue))
         return ready, int(client.hlen(UNACKED))
     finally:
         client.close()
@@ -108,7 +108,7 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
                 rows = job_rows(stack, job_ids)
                 return (
                     all(effects[j] == 1 for j in job_ids)
-                    and heavy_messages(stack.broker.url) == (0, 0)
+                    and queue_messages(stack.broker.url, "heavy") == (0, 0)
                     and all(rows[j][:2] == ("running", 1) for j in job_ids)
                     and len(lock_waiters(db)) == 1
                 )
@@ -162,16 +162,6 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
         ) == [(2, "succeeded")]
 
 
-def default_messages(broker_url: str) -> tuple[int, int]:
-    """Messages of the default queue ready in the broker, and kombu's unacknowledged ones."""
-    client = redis.Redis.from_url(broker_url)
-    try:
-        ready = sum(int(client.llen(key)) for key in priority_keys("default"))
-        return ready, int(client.hlen(UNACKED))
-    finally:
-        client.close()
-
-
 @pytest.mark.parametrize("pool", ["prefork", "solo"])
 def test_a_stopping_worker_writes_the_outcomes_it_holds(
     stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture, pool: str
@@ -194,9 +184,11 @@ def test_a_stopping_worker_writes_the_outcomes_it_holds(
     try:
         job_ids = [submit(api, tenant, "noop", {}).json()["job_id"] for _ in range(JOBS)]
         wait_for(
-            lambda: default_messages(stack.broker.url) == (0, 0)
-            and all(r[:2] == ("running", 1) for r in job_rows(stack, job_ids).values())
-            and len(job_rows(stack, job_ids)) == JOBS,
+            lambda: (
+                queue_messages(stack.broker.url, "default") == (0, 0)
+                and all(r[:2] == ("running", 1) for r in job_rows(stack, job_ids).values())
+                and len(job_rows(stack, job_ids)) == JOBS
+            ),
             timeout=50,
             interval=0.2,
             what="every run done and acknowledged, its outcome held",
