@@ -136,21 +136,33 @@ def start_reconciler(env: PlatformEnv, **overrides: str) -> PlatformProcess:
 
 
 def spawn_worker(
-    env: PlatformEnv, queues: str, concurrency: int, name: str, **overrides: str
+    env: PlatformEnv,
+    queues: str,
+    concurrency: int,
+    name: str,
+    *,
+    pool: str = "prefork",
+    **overrides: str,
 ) -> PlatformProcess:
     """A worker process, not waited for (its Celery hostname is `<name>@local`)."""
-    args = ["worker", "--queues", queues, "--concurrency", str(concurrency)]
+    args = ["worker", "--queues", queues, "--concurrency", str(concurrency), "--pool", pool]
     return PlatformProcess(
         name, [*args, "--hostname", f"{name}@local"], env.environ(**overrides), env.log_dir
     )
 
 
 def start_worker(
-    env: PlatformEnv, queues: str, concurrency: int = 1, name: str | None = None, **overrides: str
+    env: PlatformEnv,
+    queues: str,
+    concurrency: int = 1,
+    name: str | None = None,
+    *,
+    pool: str = "prefork",
+    **overrides: str,
 ) -> PlatformProcess:
     name = name or f"worker-{queues.replace(',', '-')}-{free_port()}"
     environ = env.environ(**overrides)
-    proc = spawn_worker(env, queues, concurrency, name, **overrides)
+    proc = spawn_worker(env, queues, concurrency, name, pool=pool, **overrides)
     # Ready means consuming: the heartbeat starts on Celery's worker_ready signal.
     client = redis.Redis.from_url(environ["JOBPLATFORM_REDIS_URL"])
     try:

@@ -2,10 +2,11 @@
 Redis read, one persistent connection, polled at the same interval.
 
 Both workers run with ``acks_late``: a message leaves kombu's ``unacked`` hash only after its
-task returned, and the platform's task returns after the outcome is committed to Postgres. So
-"queue empty and nothing unacked" means every job finished on either side, and neither side
-pays for a database probe while it drains. The platform's Postgres state is read once, after
-the drain, to check the jobs really succeeded on their first attempt.
+task returned. So "queue empty and nothing unacked" means every task returned on either side,
+and neither side pays for a database probe while it drains. The platform's worker writes
+succeeded outcomes a few milliseconds behind its runs, so after the drain its Postgres state is
+read until every job is recorded (succeeded, on its first attempt): the platform's time ends
+then, not at the drain.
 """
 
 from __future__ import annotations
@@ -48,14 +49,33 @@ class PlatformState:
             )
 
 
-def platform_state(database_url: str, tenant_id: str) -> PlatformState:
-    """One query, after the drain: the tenant's jobs, how many succeeded, how many in one try."""
+def wait_recorded(
+    database_url: str, tenant_id: str, expected: int, timeout: float = 60
+) -> tuple[float, PlatformState]:
+    """After the drain: read the tenant's state until ``expected`` jobs succeeded (or the
+    timeout); returns the perf_counter then and the last state read."""
+    deadline = time.monotonic() + timeout
     with psycopg.connect(database_url) as conn:
         conn.execute("SELECT set_config('jobplatform.scope', 'system', false)")
-        row = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),"
-            " count(*) FILTER (WHERE attempts = 1) FROM jobs WHERE tenant_id = %s",
-            (tenant_id,),
-        ).fetchone()
+        while True:
+            state = _state(conn, tenant_id)
+            if state.succeeded >= expected or time.monotonic() > deadline:
+                return time.perf_counter(), state
+            time.sleep(POLL_SECONDS)
+
+
+def platform_state(database_url: str, tenant_id: str) -> PlatformState:
+    """One query: the tenant's jobs, how many succeeded, how many in one try."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute("SELECT set_config('jobplatform.scope', 'system', false)")
+        return _state(conn, tenant_id)
+
+
+def _state(conn: psycopg.Connection, tenant_id: str) -> PlatformState:
+    row = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),"
+        " count(*) FILTER (WHERE attempts = 1) FROM jobs WHERE tenant_id = %s",
+        (tenant_id,),
+    ).fetchone()
     assert row is not None
     return PlatformState(jobs=row[0], succeeded=row[1], first_attempt=row[2])

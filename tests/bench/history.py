@@ -8,8 +8,8 @@ Each database has its own web and worker (prefork, concurrency 2) and its own Re
 Rounds alternate between the two, and each round measures, on its database:
 
 - submit throughput: ``POST /v1/jobs`` at a fixed concurrency from one process (api_load.py);
-- worker throughput: no-op jobs through outbox -> relay -> worker -> Postgres state, drained as
-  run.py drains them (completions.py), the state checked after the drain;
+- worker throughput: no-op jobs through outbox -> relay -> worker -> Postgres state, timed as
+  run.py times them (completions.py): drained, then every job recorded succeeded;
 - ``GET /v1/jobs`` latency for one tenant (one of the seeded ones on the seeded side): the
   first page, and the oldest page of the tenant's history reached by its keyset cursor.
 

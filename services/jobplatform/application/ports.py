@@ -21,6 +21,7 @@ from jobplatform.application.records import (
     RejectedMessage,
     StallBounds,
     StalledJob,
+    SucceededRun,
 )
 from jobplatform.application.reports import ReportRows
 from jobplatform.application.webhooks import WebhookAttempts, WebhookEndpoints
@@ -235,10 +236,26 @@ class UnitOfWorkFactory(abc.ABC):
                 uow.commit()
             return recorded
 
+    def record_succeeded(self, runs: Sequence[SucceededRun]) -> int:
+        """The outcomes of runs that succeeded, of any tenants, each recorded as by
+        ``record_attempt`` and committed; how many were recorded (a run superseded by another
+        is not). An adapter may do them all in one round trip."""
+        return sum(self.record_attempt(run.tenant, run.job, run.attempt) for run in runs)
+
     @abc.abstractmethod
     def system(self) -> SystemUnitOfWork:
         """Cross-tenant work: the outbox relay, the scheduler, the reconciler only. Job
         handlers never get this factory, only ``TenantUnits`` of their own tenant."""
+
+
+class DeferredOutcomes(abc.ABC):
+    """Where a worker leaves the outcomes of runs that succeeded, to be stored shortly after
+    the run (write-behind). Until then the job stays ``running`` under its lease: should the
+    worker die first, the lease runs out and the reconciler has the job run again."""
+
+    @abc.abstractmethod
+    def defer(self, run: SucceededRun) -> None:
+        """Take ``run`` to be recorded soon; never blocks on the database."""
 
 
 class JobIntake(abc.ABC):

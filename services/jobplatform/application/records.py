@@ -80,6 +80,16 @@ class AttemptRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SucceededRun:
+    """A run that succeeded, its outcome not stored yet: a worker writes such outcomes behind
+    the runs, several in one round trip."""
+
+    tenant: TenantId
+    job: Job
+    attempt: AttemptRecord
+
+
+@dataclass(frozen=True, slots=True)
 class RejectedMessage:
     """A message refused before running (no tenant, unknown job): kept for inspection."""
 

@@ -14,8 +14,8 @@ from jobplatform.application.effects import EffectGuard
 from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.registry import AFTER_FINISH, HANDLERS
 from jobplatform.application.job_services import JobServices
-from jobplatform.application.ports import Clock, EventSink, UnitOfWorkFactory
-from jobplatform.application.records import AttemptRecord, DeadLetter
+from jobplatform.application.ports import Clock, DeferredOutcomes, EventSink, UnitOfWorkFactory
+from jobplatform.application.records import AttemptRecord, DeadLetter, SucceededRun
 from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.errors import NonRetryableError, RetryableError, error_class_name
 from jobplatform.domain.job import Job
@@ -56,6 +56,8 @@ class JobRunner:
     lease: timedelta = timedelta(seconds=30)
     rng: random.Random | None = None
     services: JobServices = field(default_factory=JobServices)
+    # Where a worker writes succeeded outcomes behind the runs; None records each at once.
+    deferred: DeferredOutcomes | None = None
 
     def run(self, job_id: uuid.UUID, ctx: TenantContext, owner: str) -> RunResult:
         """Run the job once, for the tenant of ``ctx`` only, in the worker ``owner``. Safe to
@@ -151,6 +153,17 @@ class JobRunner:
             error_class=job.error_class,
             retry_delay=delay,
         )
+        if (
+            self.deferred is not None
+            and job.status is JobStatus.SUCCEEDED
+            # A follow-up step relies on the outcome being stored before it runs.
+            and job.type not in AFTER_FINISH
+        ):
+            # Its effects are done (and in the ledger): a worker that dies before the write
+            # leaves the job running, and its lease running out has it run again, effects
+            # skipped. The run's message is acknowledged meanwhile.
+            self.deferred.defer(SucceededRun(units.tenant, job, record))
+            return self._finished(job, outcome, error, delay, started, now)
         if job.status is not JobStatus.DEAD:
             # The outcome alone, in a transaction of its own (one round trip where the
             # adapter can).

@@ -27,6 +27,7 @@ from jobplatform.infrastructure.db.job_intake import open_job_intake
 from jobplatform.infrastructure.db.tenant_directory import SqlTenantDirectory
 from jobplatform.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from jobplatform.infrastructure.mail.smtp_mailer import SmtpConfig, SmtpMailer
+from jobplatform.infrastructure.outcome_writer import OutcomeWriter
 from jobplatform.infrastructure.redis.client import make_redis
 from jobplatform.infrastructure.redis.event_sink import RedisEventSink
 from jobplatform.infrastructure.redis.fresh_arrivals import RedisFreshArrivals
@@ -50,6 +51,9 @@ class Container:
     settings: Settings
     # The process's Celery app; bootstrap sets it (the app holds this container in turn).
     celery: PlatformCelery = field(init=False, repr=False, compare=False)
+    # A worker's pool process: writes succeeded outcomes behind its runs (OutcomeWriter) and
+    # keeps a connection per thread for the statements every job runs.
+    pool_process: bool = False
 
     @cached_property
     def engine(self) -> Engine:
@@ -69,7 +73,7 @@ class Container:
 
     @cached_property
     def uow_factory(self) -> SqlUnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+        return SqlUnitOfWorkFactory(self.engine, hold_connections=self.pool_process)
 
     def job_intake(self) -> AbstractAsyncContextManager[JobIntake]:
         """The asyncio submit path, entered on the event loop that serves it (its connections
@@ -97,7 +101,15 @@ class Container:
             RedisEventSink(self.events_redis),
             lease=self.lease,
             services=self.job_services,
+            deferred=self.outcome_writer,
         )
+
+    @cached_property
+    def outcome_writer(self) -> OutcomeWriter | None:
+        s = self.settings
+        if not self.pool_process or s.outcome_write_delay_seconds == 0:
+            return None
+        return OutcomeWriter(self.uow_factory, s.outcome_write_delay_seconds, s.outcome_batch_max)
 
     @cached_property
     def job_services(self) -> JobServices:
@@ -181,7 +193,7 @@ class Container:
     def for_child(self) -> Container:
         """The same wiring with fresh adapters, for a forked child: the parent's pools and
         sockets are left to the parent."""
-        child = Container(self.settings)
+        child = Container(self.settings, pool_process=True)
         if "celery" in self.__dict__:
             child.celery = self.celery
         return child
@@ -198,6 +210,8 @@ class Container:
         return database_ready(self.engine)
 
     def close(self) -> None:
+        if self.__dict__.get("outcome_writer") is not None:
+            self.outcome_writer.close()  # type: ignore[union-attr]
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "redis" in self.__dict__:

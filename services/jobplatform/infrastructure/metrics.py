@@ -76,6 +76,10 @@ LEASES_RENEWED = Counter(
     "jobplatform_leases_renewed_total",
     "Leases of running jobs renewed by their worker.",
 )
+OUTCOMES_WRITTEN_BEHIND = Counter(
+    "jobplatform_outcomes_written_behind_total",
+    "Succeeded outcomes a worker wrote after its runs had returned, several per round trip.",
+)
 DEPENDENCY_ERRORS = Counter(
     "jobplatform_dependency_errors_total",
     "Times a long-running process found Redis or Postgres unreachable and backed off.",

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # A running job's lease: renewed by its worker every third of it, so it runs out only when
     # the worker is gone; the job is then taken over within about this long.
     lease_seconds: float = Field(default=30.0, gt=0)
+    # A worker process writes the outcomes of runs that succeeded this long after the first of
+    # them ended, up to outcome_batch_max in one round trip (0: each at once, before its
+    # message is acknowledged). Must stay well under lease_seconds.
+    outcome_write_delay_seconds: float = Field(default=0.05, ge=0)
+    outcome_batch_max: int = Field(default=200, ge=1, le=10_000)
     # The reconciler's pass interval and the bounds past which it re-publishes a stalled job.
     reconciler_interval_seconds: float = Field(default=5.0, gt=0)
     reconciler_queued_after_seconds: float = Field(default=300.0, gt=0)
@@ -181,6 +186,18 @@ class Settings(BaseSettings):
                 "JOBPLATFORM_VISIBILITY_TIMEOUT_SECONDS must exceed "
                 "JOBPLATFORM_TASK_TIME_LIMIT_SECONDS, or a long task is redelivered while it "
                 "still runs"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _outcome_write_delay_within_lease(self) -> Settings:
+        # Nothing renews a job's lease once its run returned: an outcome still unwritten when
+        # the lease runs out would have the job run again.
+        if self.outcome_write_delay_seconds > self.lease_seconds / 3:
+            raise ValueError(
+                "JOBPLATFORM_OUTCOME_WRITE_DELAY_SECONDS must be at most a third of "
+                "JOBPLATFORM_LEASE_SECONDS, or a job whose outcome is not written yet is taken "
+                "over and run again"
             )
         return self
 

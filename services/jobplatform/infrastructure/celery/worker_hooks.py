@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from celery.signals import (
     celeryd_after_setup,
     setup_logging,
     worker_process_init,
+    worker_process_shutdown,
     worker_ready,
     worker_shutdown,
 )
@@ -22,6 +24,8 @@ from jobplatform.infrastructure.logging_setup import configure_logging
 
 if TYPE_CHECKING:
     from jobplatform.infrastructure.celery.app import PlatformCelery
+
+log = structlog.get_logger("jobplatform.worker")
 
 
 def _running_job_ids() -> list[str]:
@@ -46,6 +50,15 @@ def connect_worker_hooks(app: PlatformCelery) -> None:
     def _child_start(**_: Any) -> None:
         # Engines and Redis pools built before fork must not be shared with the parent.
         app.container = app.container.for_child()
+
+    def _write_what_is_left(**_: Any) -> None:
+        # A process that ran jobs is leaving: a prefork pool process (shutdown, max tasks per
+        # child), or the worker itself with the solo pool, which runs jobs in its own process
+        # and sends no pool process signal at the end. Outcomes it cannot write are recovered
+        # like a dead worker's: leases, then the reconciler.
+        writer = app.container.__dict__.get("outcome_writer")
+        if writer is not None and not writer.close():
+            log.warning("outcome_writes_left_to_leases", runs=writer.pending())
 
     def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
         if instance.app is not app:
@@ -79,10 +92,12 @@ def connect_worker_hooks(app: PlatformCelery) -> None:
             return
         for thread in worker.pop("threads", []):
             thread.stop()
+        _write_what_is_left()
 
     # weak=False: the closures live as long as the app; dispatch_uid: connected once per app.
     setup_logging.connect(_logging, weak=False, dispatch_uid=uid)
     worker_process_init.connect(_child_start, weak=False, dispatch_uid=uid)
+    worker_process_shutdown.connect(_write_what_is_left, weak=False, dispatch_uid=uid)
     celeryd_after_setup.connect(_remember_worker, weak=False, dispatch_uid=uid)
     worker_ready.connect(_start_threads, weak=False, dispatch_uid=uid)
     worker_shutdown.connect(_stop_threads, weak=False, dispatch_uid=uid)

@@ -7,20 +7,12 @@ once per connection and each is one round trip.
 
 from sqlalchemy import text
 
-# Queued or retrying -> running with one more attempt and a lease for this worker. A running
-# job is taken over only once its lease has expired (its worker died); a delivery while the
-# lease is live is a duplicate and gets no row. The row lock is the UPDATE's own, so of two
-# concurrent deliveries exactly one wins.
-START_ATTEMPT = text("""
-UPDATE jobs
-   SET attempts = attempts + 1, status = 'running',
-       started_at = COALESCE(started_at, :now), updated_at = :now,
-       lease_owner = :owner, lease_expires_at = :lease_until, next_attempt_at = NULL
- WHERE id = :id AND tenant_id = :tenant
-   AND (status IN ('queued', 'retrying')
-        OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < :now)))
-RETURNING *
-""")
+# Queued or retrying -> running with one more attempt and a lease for this worker, by the
+# function of migration 0009: it binds the tenant itself, so the worker's start is one
+# statement (no pipeline). No row: unknown in this tenant, finished, or held by a live run.
+START_ATTEMPT = text(
+    "SELECT * FROM jobplatform_start_attempt(:tenant, :id, :now, :owner, :lease_until)"
+)
 
 # The attempt's outcome on the job row and in the attempt log, in one statement. Only the run
 # that still holds the attempt may record it: a run whose lease expired and whose job was
@@ -71,4 +63,31 @@ WITH accepted AS (
 )
 INSERT INTO outbox (job_id, tenant_id, job_type, queue, request_id, created_at)
 SELECT id, :tenant, type, queue, :request_id, :now FROM accepted
+""")
+
+# Succeeded outcomes of one tenant's runs, any number, in one statement (parallel arrays): the
+# worker's write-behind sends them together a few milliseconds after the runs ended. Same rule
+# as RECORD_ATTEMPT: a row is written only for the run that still holds its attempt.
+RECORD_SUCCEEDED = text("""
+WITH batch AS (
+  SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS integer[]),
+                       CAST(:started AS timestamptz[]), CAST(:ended AS timestamptz[]))
+         AS b(id, attempt, started, ended)
+), saved AS (
+  UPDATE jobs j
+     SET status = 'succeeded', error_class = NULL, updated_at = b.ended,
+         finished_at = b.ended, next_attempt_at = NULL,
+         lease_owner = NULL, lease_expires_at = NULL
+    FROM batch b
+   WHERE j.id = b.id AND j.tenant_id = :tenant AND j.status = 'running'
+     AND j.attempts = b.attempt
+  RETURNING j.id, b.attempt, b.started, b.ended
+), logged AS (
+  INSERT INTO job_attempts (job_id, attempt, tenant_id, started_at, finished_at, outcome,
+                            error_class, retry_delay)
+  SELECT id, attempt, :tenant, started, ended, 'succeeded', NULL, NULL
+    FROM saved
+  ON CONFLICT DO NOTHING
+)
+SELECT count(*) AS recorded FROM saved
 """)
