@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ class PlatformEnv:
     redis_url: str
     log_dir: Path
     extra: dict[str, str] = field(default_factory=dict)
+    # Shared by the relay and the workers of this stack (docs/reliability.md, "Run tickets").
+    run_ticket_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JOBPLATFORM_")}
@@ -32,6 +35,7 @@ class PlatformEnv:
             {
                 "JOBPLATFORM_DATABASE_URL": self.database_url,
                 "JOBPLATFORM_REDIS_URL": self.redis_url,
+                "JOBPLATFORM_RUN_TICKET_KEY": self.run_ticket_key,
                 "JOBPLATFORM_LOG_LEVEL": "INFO",
                 "JOBPLATFORM_HEARTBEAT_INTERVAL_SECONDS": "1",
                 "JOBPLATFORM_RELAY_POLL_SECONDS": "0.5",

@@ -91,6 +91,32 @@ class FakeUow(ports.UnitOfWork):
                 self.save(job)
                 return job
 
+            def claim_ticket_run(
+                self,
+                job_id: uuid.UUID,
+                started: datetime,
+                now: datetime,
+                owner: str,
+                lease_until: datetime,
+            ) -> Job | None:
+                job = self.get(job_id)
+                if job is None:
+                    return None
+                fresh = job.status is JobStatus.QUEUED and job.attempts == 0
+                marked = (
+                    job.status is JobStatus.RUNNING
+                    and job.attempts == 1
+                    and job.lease_owner == owner
+                )
+                if not (fresh or marked):
+                    return None
+                job.attempts, job.status = 1, JobStatus.RUNNING
+                job.started_at = job.started_at or started
+                job.updated_at = now
+                job.lease_owner, job.lease_expires_at = owner, lease_until
+                self.save(job)
+                return job
+
             def list(self, **_: Any) -> Sequence[Job]:
                 return [j for j in s.jobs.values() if j.tenant_id == t]
 

@@ -67,6 +67,14 @@ class JobRepository(abc.ABC):
         not in scope, finished, or running under a live lease (a duplicate delivery)."""
 
     @abc.abstractmethod
+    def claim_ticket_run(
+        self, job_id: uuid.UUID, started: datetime, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        """Take the job for a run that started from its ticket (nothing written yet): its
+        first attempt, from queued, or already marked running by ``owner``'s lease keeper;
+        None if another run took it over."""
+
+    @abc.abstractmethod
     def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
         """Save the job's new state and the finished attempt together, and release the lease.
         False if the run no longer holds the attempt (another run took the job over)."""
@@ -227,6 +235,23 @@ class UnitOfWorkFactory(abc.ABC):
                 uow.commit()
             return job
 
+    def claim_ticket_run(
+        self,
+        tenant: TenantId,
+        job_id: uuid.UUID,
+        started: datetime,
+        now: datetime,
+        owner: str,
+        lease_until: datetime,
+    ) -> Job | None:
+        """JobRepository.claim_ticket_run in a transaction of its own, committed when it took
+        the job. An adapter may do it in one round trip."""
+        with self.for_tenant(tenant) as uow:
+            job = uow.jobs.claim_ticket_run(job_id, started, now, owner, lease_until)
+            if job is not None:
+                uow.commit()
+            return job
+
     def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
         """JobRepository.record_attempt in a transaction of its own, committed when recorded.
         An adapter may do it in one round trip."""
@@ -250,8 +275,9 @@ class UnitOfWorkFactory(abc.ABC):
 
 class DeferredOutcomes(abc.ABC):
     """Where a worker leaves the outcomes of runs that succeeded, to be stored shortly after
-    the run (write-behind). Until then the job stays ``running`` under its lease: should the
-    worker die first, the lease runs out and the reconciler has the job run again."""
+    the run (write-behind). Until then the job stays ``running`` under its lease (or
+    ``queued``, for a run started from its ticket): should the worker die first, the lease
+    runs out (the queued bound passes) and the reconciler has the job run again."""
 
     @abc.abstractmethod
     def defer(self, run: SucceededRun) -> None:
@@ -276,6 +302,13 @@ class Recovery(abc.ABC):
     @abc.abstractmethod
     def renew_leases(self, job_ids: Sequence[uuid.UUID], owner: str, until: datetime) -> int:
         """Extend the leases ``owner`` holds on these running jobs; the number renewed."""
+
+    @abc.abstractmethod
+    def mark_ticket_runs(
+        self, job_ids: Sequence[uuid.UUID], owner: str, now: datetime, until: datetime
+    ) -> int:
+        """Mark running, first attempt, under ``owner``'s lease, those of these jobs still
+        queued with no attempt (runs started from their tickets); the number marked."""
 
     @abc.abstractmethod
     def find_stalled(

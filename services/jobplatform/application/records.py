@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
@@ -24,6 +25,9 @@ class OutboxMessage:
     created_at: datetime
     # The broker holds the message until then (a re-published retry keeps its due time).
     not_before: datetime | None = None
+    # Set on a job's first message only (never run, never re-published): what the relay may
+    # hand the worker so the run needs no read of the job (a run ticket, see RunTicket).
+    first_delivery: FirstDelivery | None = None
 
     @classmethod
     def for_job(
@@ -44,6 +48,25 @@ class OutboxMessage:
             created_at=now,
             not_before=not_before,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FirstDelivery:
+    """A never-run job's payload as accepted, and when its first message was queued."""
+
+    payload: dict[str, Any]
+    dispatched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunTicket:
+    """A first delivery's job as its message carried it, checked by the worker (signed by the
+    relay, not redelivered, still within its window): the run starts without reading the job
+    and writes nothing until its outcome. The window ends before the reconciler could publish
+    the job again, so a delivery that could race another run reads the job as before."""
+
+    job_type: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +110,10 @@ class SucceededRun:
     tenant: TenantId
     job: Job
     attempt: AttemptRecord
+    # Set for a run started from its ticket, to the worker it ran in: its job may still read
+    # queued (first attempt), or running under this worker's lease once its lease keeper
+    # marked it; either is this run's to record.
+    ticket_owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

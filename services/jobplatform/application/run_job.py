@@ -15,13 +15,13 @@ from jobplatform.application.handlers.job_run import JobRun
 from jobplatform.application.handlers.registry import AFTER_FINISH, HANDLERS
 from jobplatform.application.job_services import JobServices
 from jobplatform.application.ports import Clock, DeferredOutcomes, EventSink, UnitOfWorkFactory
-from jobplatform.application.records import AttemptRecord, DeadLetter, SucceededRun
+from jobplatform.application.records import AttemptRecord, DeadLetter, RunTicket, SucceededRun
 from jobplatform.application.tenant_units import TenantUnits
 from jobplatform.domain.errors import NonRetryableError, RetryableError, error_class_name
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.job_types.catalog import job_type
-from jobplatform.domain.tenant import TenantContext
+from jobplatform.domain.tenant import TenantContext, TenantId
 
 log = structlog.get_logger("jobplatform.run_job")
 
@@ -59,15 +59,30 @@ class JobRunner:
     # Where a worker writes succeeded outcomes behind the runs; None records each at once.
     deferred: DeferredOutcomes | None = None
 
-    def run(self, job_id: uuid.UUID, ctx: TenantContext, owner: str) -> RunResult:
+    def run(
+        self,
+        job_id: uuid.UUID,
+        ctx: TenantContext,
+        owner: str,
+        ticket: RunTicket | None = None,
+    ) -> RunResult:
         """Run the job once, for the tenant of ``ctx`` only, in the worker ``owner``. Safe to
         call again for the same job: finished jobs and jobs another live run holds are skipped.
+
+        With a checked ``ticket`` (a first delivery, records.RunTicket) and a write-behind,
+        the run starts from the ticket and writes nothing until its outcome: a success goes
+        behind the run like any other; any other outcome takes the job first.
 
         A failure to read or record the job's state (the database is unreachable) raises, so
         the caller keeps the message for another delivery instead of dropping it.
         """
         units = TenantUnits(self.uow_factory, ctx.tenant_id)
-        job = self._start(job_id, units, owner)
+        from_ticket = ticket is not None and self.deferred is not None
+        job: Job | None
+        if ticket is not None and from_ticket:
+            job = self._from_ticket(job_id, units.tenant, ticket, ctx)
+        else:
+            job = self._start(job_id, units, owner)
         if job is None:
             return RunResult(Outcome.SKIPPED)
         started = self.clock.now()
@@ -90,7 +105,21 @@ class JobRunner:
             HANDLERS[job.type](payload, run)
         except Exception as exc:  # every failure is classified below, none is swallowed
             error = exc
-        result = self._finish(job, units, started, error)
+        if from_ticket and not self._writes_behind(job.type, error):
+            claimed = self.uow_factory.claim_ticket_run(
+                units.tenant,
+                job.id,
+                started,
+                self.clock.now(),
+                owner,
+                self.clock.now() + self.lease,
+            )
+            if claimed is None:
+                # Another delivery of the job ran meanwhile: its outcome is the one that counts.
+                log.warning("job_run_superseded", job_id=str(job.id), attempt=job.attempts)
+                return RunResult(Outcome.SKIPPED, job_type=job.type, attempt=job.attempts)
+            job, from_ticket = claimed, False
+        result = self._finish(job, units, started, error, owner if from_ticket else None)
         after = AFTER_FINISH.get(job.type)
         if after is not None and payload is not None and result.outcome in _OVER_FOR_GOOD:
             try:
@@ -112,8 +141,38 @@ class JobRunner:
             log.info("job_skipped", job_id=str(job_id))
         return job
 
+    def _from_ticket(
+        self, job_id: uuid.UUID, tenant: TenantId, ticket: RunTicket, ctx: TenantContext
+    ) -> Job:
+        """The job as its ticket carries it, on its first attempt; nothing is written."""
+        now = self.clock.now()
+        return Job(
+            id=job_id,
+            tenant_id=tenant,
+            type=ticket.job_type,
+            queue=job_type(ticket.job_type).queue.value,
+            payload=ticket.payload,
+            status=JobStatus.RUNNING,
+            attempts=1,
+            attempts_before_series=0,
+            request_id=ctx.request_id,
+            created_at=now,
+            updated_at=now,
+            started_at=now,
+        )
+
+    def _writes_behind(self, job_type_name: str, error: BaseException | None) -> bool:
+        """Whether this run's outcome goes to the write-behind: a success, unless a step after
+        the outcome relies on it being stored before it runs."""
+        return self.deferred is not None and error is None and job_type_name not in AFTER_FINISH
+
     def _finish(
-        self, job: Job, units: TenantUnits, started: datetime, error: BaseException | None
+        self,
+        job: Job,
+        units: TenantUnits,
+        started: datetime,
+        error: BaseException | None,
+        ticket_owner: str | None = None,
     ) -> RunResult:
         spec = job_type(job.type)
         now = self.clock.now()
@@ -153,16 +212,12 @@ class JobRunner:
             error_class=job.error_class,
             retry_delay=delay,
         )
-        if (
-            self.deferred is not None
-            and job.status is JobStatus.SUCCEEDED
-            # A follow-up step relies on the outcome being stored before it runs.
-            and job.type not in AFTER_FINISH
-        ):
+        if self.deferred is not None and self._writes_behind(job.type, error):
             # Its effects are done (and in the ledger): a worker that dies before the write
-            # leaves the job running, and its lease running out has it run again, effects
-            # skipped. The run's message is acknowledged meanwhile.
-            self.deferred.defer(SucceededRun(units.tenant, job, record))
+            # leaves the job running (queued, from a ticket), and its lease running out (the
+            # queued bound passing) has it run again, effects skipped. The run's message is
+            # acknowledged meanwhile.
+            self.deferred.defer(SucceededRun(units.tenant, job, record, ticket_owner))
             return self._finished(job, outcome, error, delay, started, now)
         if job.status is not JobStatus.DEAD:
             # The outcome alone, in a transaction of its own (one round trip where the

@@ -20,6 +20,7 @@ from jobplatform.application.key_cache import KeyCache
 from jobplatform.application.ports import JobIntake
 from jobplatform.application.run_job import JobRunner
 from jobplatform.domain.webhook_destinations import DestinationPolicy
+from jobplatform.infrastructure.celery.run_tickets import RunTickets
 from jobplatform.infrastructure.clock import SystemClock
 from jobplatform.infrastructure.db.engine import make_engine
 from jobplatform.infrastructure.db.health import database_ready
@@ -110,6 +111,18 @@ class Container:
         if not self.pool_process or s.outcome_write_delay_seconds == 0:
             return None
         return OutcomeWriter(self.uow_factory, s.outcome_write_delay_seconds, s.outcome_batch_max)
+
+    @cached_property
+    def run_tickets(self) -> RunTickets | None:
+        """How the relay signs run tickets and workers check them; None without a key."""
+        s = self.settings
+        if s.run_ticket_key is None:
+            return None
+        return RunTickets(
+            s.run_ticket_key.get_secret_value().encode(),
+            # Halfway to the reconciler's queued bound (see run_tickets.py).
+            timedelta(seconds=s.reconciler_queued_after_seconds / 2),
+        )
 
     @cached_property
     def job_services(self) -> JobServices:

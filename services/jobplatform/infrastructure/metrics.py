@@ -80,6 +80,17 @@ OUTCOMES_WRITTEN_BEHIND = Counter(
     "jobplatform_outcomes_written_behind_total",
     "Succeeded outcomes a worker wrote after its runs had returned, several per round trip.",
 )
+RUN_TICKETS = Counter(
+    "jobplatform_run_tickets_total",
+    "Run tickets a worker checked, by result: used (the run read nothing first), expired, "
+    "redelivered, bad_signature, other_job or malformed (the run read the job from Postgres).",
+    ["result"],
+)
+TICKET_RUNS_MARKED = Counter(
+    "jobplatform_ticket_runs_marked_total",
+    "Runs started from their tickets that the lease keeper marked running (still in hand "
+    "one renewal after they started).",
+)
 DEPENDENCY_ERRORS = Counter(
     "jobplatform_dependency_errors_total",
     "Times a long-running process found Redis or Postgres unreachable and backed off.",

@@ -3,7 +3,8 @@
 A short job spent as much time recording its outcome as running; written a few milliseconds
 later, several to a round trip, it costs a fraction of that. The task returns (and its message
 is acknowledged) before the write. Why nothing is lost: until the write the job is `running`
-under the lease of this worker; a process that dies first leaves it so, the lease runs out and
+under the lease of this worker (or `queued`, for a run started from its ticket); a process
+that dies first leaves it so, the lease runs out (the reconciler's queued bound passes) and
 the reconciler publishes the job again, whose effects the ledger keeps from repeating. A
 write that fails on the database is kept and tried again.
 """

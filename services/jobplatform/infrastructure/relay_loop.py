@@ -60,7 +60,7 @@ def _close(listener: Listener | None) -> None:
 
 def run_relay(c: Container, app: Celery, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
-    publisher = CeleryPublisher(app, c.fresh_arrivals)
+    publisher = CeleryPublisher(app, c.fresh_arrivals, c.run_tickets)
     poll = c.settings.relay_poll_seconds
     database = Backoff("relay", log)
     broker = Backoff("relay", log)

@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ProcessRole = Literal["web", "worker", "relay", "reconciler", "beat", "migrate", "cli"]
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # message is acknowledged). Must stay well under lease_seconds.
     outcome_write_delay_seconds: float = Field(default=0.05, ge=0)
     outcome_batch_max: int = Field(default=200, ge=1, le=10_000)
+    # The key the relay signs run tickets with and workers check them with (the same on both;
+    # at least 32 characters). Unset: no tickets, every run reads its job first.
+    run_ticket_key: SecretStr | None = Field(default=None, min_length=32)
     # The reconciler's pass interval and the bounds past which it re-publishes a stalled job.
     reconciler_interval_seconds: float = Field(default=5.0, gt=0)
     reconciler_queued_after_seconds: float = Field(default=300.0, gt=0)
@@ -152,6 +155,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("run_ticket_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # A chart or a shell sets a variable it has no value for to "": unset, not invalid.
+        return None if value == "" else value
 
     @field_validator("webhook_allowed_networks", "webhook_denied_networks")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -27,6 +28,29 @@ class JobTypeSpec:
     description: str = ""
     # Submitted only by the platform itself (scheduled maintenance), never by a tenant.
     internal: bool = False
+
+    def holds_secrets(self, stored: dict[str, object]) -> bool:
+        """Whether this stored payload may hold a secret: a secret field of the type is set
+        (or nested in a field). Such a payload stays in Postgres and never travels in a
+        broker message."""
+        for name, info in self.payload_model.model_fields.items():
+            if info.annotation in (SecretStr, SecretStr | None):
+                if stored.get(name) is not None:
+                    return True
+            elif _annotation_holds_secrets(info.annotation):
+                # A secret inside a list or a nested model: not worth telling apart.
+                return True
+        return False
+
+
+def _annotation_holds_secrets(annotation: object) -> bool:
+    if annotation is SecretStr:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(
+            _annotation_holds_secrets(f.annotation) for f in annotation.model_fields.values()
+        )
+    return any(_annotation_holds_secrets(arg) for arg in get_args(annotation))
 
 
 def stored_form(payload: Payload) -> dict[str, object]:

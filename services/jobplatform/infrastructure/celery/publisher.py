@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import kombu.exceptions
@@ -13,6 +14,7 @@ from celery import Celery
 from jobplatform.application.ports import PublishedBatch, Publisher, PublishError
 from jobplatform.application.records import OutboxMessage
 from jobplatform.infrastructure.celery.config import RUN_JOB_TASK
+from jobplatform.infrastructure.celery.run_tickets import KWARGS_REPR, RunTickets
 
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.RedisError, OSError)
 # A pipeline that failed once it was sent (a connection Redis dropped): kombu cannot say which
@@ -26,11 +28,15 @@ class FreshArrivals(Protocol):
 
 class CeleryPublisher(Publisher):
     """``fresh``: where each batch's newly published jobs are counted per queue for the
-    autoscaler (infrastructure/redis/fresh_arrivals.py); None counts nothing."""
+    autoscaler (infrastructure/redis/fresh_arrivals.py); None counts nothing. ``tickets``:
+    how a job's first message gets its run ticket (run_tickets.py); None sends ids only."""
 
-    def __init__(self, app: Celery, fresh: FreshArrivals | None = None):
+    def __init__(
+        self, app: Celery, fresh: FreshArrivals | None = None, tickets: RunTickets | None = None
+    ):
         self._app = app
         self._fresh = fresh
+        self._tickets = tickets
 
     def publish(self, message: OutboxMessage) -> None:
         try:
@@ -67,10 +73,15 @@ class CeleryPublisher(Publisher):
             "request_id": message.request_id or "",
             # published_at is stamped by the publish hook, on every message alike.
         }
+        ticket = None
+        if self._tickets is not None:
+            ticket = self._tickets.issue(message, datetime.now(UTC))
         # retry=False: fail fast and leave the row in the outbox; the relay retries later.
         self._app.send_task(
             RUN_JOB_TASK,
             args=[str(message.job_id)],
+            kwargs={"ticket": ticket} if ticket is not None else None,
+            kwargsrepr=KWARGS_REPR if ticket is not None else None,
             queue=message.queue,
             routing_key=message.queue,
             task_id=str(message.job_id),

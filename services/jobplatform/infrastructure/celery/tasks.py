@@ -25,12 +25,18 @@ STATE_RETRY_FIRST, STATE_RETRY_CAP = 1.0, 30.0
 
 
 @shared_task(bind=True, base=TenantTask, name=RUN_JOB_TASK)
-def run_job(self: Any, job_id: str) -> None:
+def run_job(self: Any, job_id: str, ticket: object = None) -> None:
     job = uuid.UUID(job_id)
     # The context the task base rebuilt from this message's headers, passed on explicitly.
     ctx = tenant_context.require()
+    c = self.app.container
+    delivery = self.request.delivery_info or {}
+    checked = None
+    if ticket is not None and c.run_tickets is not None:
+        redelivered = bool(delivery.get("redelivered"))
+        checked = c.run_tickets.check(ticket, job, ctx.tenant_id, redelivered, c.clock.now())
     try:
-        result = self.app.container.runner.run(job, ctx, owner=self.request.hostname or "unknown")
+        result = c.runner.run(job, ctx, owner=self.request.hostname or "unknown", ticket=checked)
     except Exception as exc:
         # The job's state could not be read or recorded (the database is unreachable, or a
         # connection broke mid-way). Never ack such a message: publish it again after a
@@ -42,13 +48,15 @@ def run_job(self: Any, job_id: str) -> None:
         log.warning(
             "job_state_unavailable", error_class=type(exc).__name__, retry_in=round(delay, 2)
         )
-        raise self.retry(countdown=delay, max_retries=None, exc=exc) from exc
-    queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
-    record_outcome(result, queue, self.app.container.queue_stats)
+        # kwargs={}: the ticket was for the first delivery only; this one reads the job.
+        raise self.retry(countdown=delay, max_retries=None, exc=exc, kwargs={}) from exc
+    queue = delivery.get("routing_key") or "unknown"
+    record_outcome(result, queue, c.queue_stats)
     if result.outcome is Outcome.RETRY:
         # Same task id and headers (tenant included), countdown from the job type's policy;
-        # the retry cap is the policy's, so Celery's own is lifted.
-        raise self.retry(countdown=result.retry_delay, max_retries=None)
+        # the retry cap is the policy's, so Celery's own is lifted. No ticket (kwargs={}):
+        # a retry reads its job.
+        raise self.retry(countdown=result.retry_delay, max_retries=None, kwargs={})
 
 
 @shared_task(bind=True, name=SCHEDULE_FAN_OUT_TASK)

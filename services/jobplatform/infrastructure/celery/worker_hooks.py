@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger("jobplatform.worker")
 
 
-def _running_job_ids() -> list[str]:
+def _runs_in_hand() -> list[tuple[str, bool]]:
+    """Each running request's id (the job's) and whether its message carries a run ticket."""
     # Copied first: the consumer thread changes the set while we read it.
-    return [r.id for r in list(worker_state.active_requests)]
+    return [(r.id, "ticket" in (r.kwargs or {})) for r in list(worker_state.active_requests)]
 
 
 def _active_and_reserved() -> tuple[int, int]:
@@ -75,7 +76,7 @@ def connect_worker_hooks(app: PlatformCelery) -> None:
             worker["hostname"], worker["queues"], worker["concurrency"], _active_and_reserved
         )
         heartbeat.start()
-        keeper = LeaseKeeper(c, worker["hostname"], _running_job_ids)
+        keeper = LeaseKeeper(c, worker["hostname"], _runs_in_hand)
         keeper.start()
         worker["threads"] = [heartbeat, keeper]
         if c.settings.metrics_port:

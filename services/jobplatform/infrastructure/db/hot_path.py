@@ -67,20 +67,29 @@ SELECT id, :tenant, type, queue, :request_id, :now FROM accepted
 
 # Succeeded outcomes of one tenant's runs, any number, in one statement (parallel arrays): the
 # worker's write-behind sends them together a few milliseconds after the runs ended. Same rule
-# as RECORD_ATTEMPT: a row is written only for the run that still holds its attempt.
+# as RECORD_ATTEMPT: a row is written only for the run that still holds its attempt. A run
+# started from its ticket (``ticket_owner`` set) holds the first attempt of its job while the
+# job is still queued (nothing was written when it started) or once its worker's lease keeper
+# marked it running; not if another run claimed the job.
 RECORD_SUCCEEDED = text("""
 WITH batch AS (
   SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS integer[]),
-                       CAST(:started AS timestamptz[]), CAST(:ended AS timestamptz[]))
-         AS b(id, attempt, started, ended)
+                       CAST(:started AS timestamptz[]), CAST(:ended AS timestamptz[]),
+                       CAST(:ticket_owners AS text[]))
+         AS b(id, attempt, started, ended, ticket_owner)
 ), saved AS (
   UPDATE jobs j
-     SET status = 'succeeded', error_class = NULL, updated_at = b.ended,
+     SET status = 'succeeded', attempts = b.attempt, error_class = NULL,
+         started_at = COALESCE(j.started_at, b.started), updated_at = b.ended,
          finished_at = b.ended, next_attempt_at = NULL,
          lease_owner = NULL, lease_expires_at = NULL
     FROM batch b
-   WHERE j.id = b.id AND j.tenant_id = :tenant AND j.status = 'running'
-     AND j.attempts = b.attempt
+   WHERE j.id = b.id AND j.tenant_id = :tenant
+     AND CASE WHEN b.ticket_owner IS NULL
+              THEN j.status = 'running' AND j.attempts = b.attempt
+              ELSE (j.status = 'queued' AND j.attempts = 0)
+                OR (j.status = 'running' AND j.attempts = 1 AND j.lease_owner = b.ticket_owner)
+         END
   RETURNING j.id, b.attempt, b.started, b.ended
 ), logged AS (
   INSERT INTO job_attempts (job_id, attempt, tenant_id, started_at, finished_at, outcome,
@@ -90,4 +99,19 @@ WITH batch AS (
   ON CONFLICT DO NOTHING
 )
 SELECT count(*) AS recorded FROM saved
+""")
+
+# A run started from its ticket takes its job before it records an outcome other than a
+# write-behind success (a retry, a dead letter, a step after the outcome): the job's first
+# attempt, from queued, or already marked running by this worker's lease keeper. No row:
+# another run took the job over meanwhile.
+CLAIM_TICKET_RUN = text("""
+UPDATE jobs
+   SET attempts = 1, status = 'running', started_at = COALESCE(started_at, :started),
+       updated_at = :now, lease_owner = :owner, lease_expires_at = :lease_until,
+       next_attempt_at = NULL
+ WHERE id = :id AND tenant_id = :tenant
+   AND ((status = 'queued' AND attempts = 0)
+        OR (status = 'running' AND attempts = 1 AND lease_owner = :owner))
+RETURNING *
 """)

@@ -7,7 +7,12 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from jobplatform.application.records import AttemptRecord, DeadLetter, OutboxMessage
+from jobplatform.application.records import (
+    AttemptRecord,
+    DeadLetter,
+    FirstDelivery,
+    OutboxMessage,
+)
 from jobplatform.domain.job import Job
 from jobplatform.domain.job_status import JobStatus
 from jobplatform.domain.tenant import TenantId
@@ -76,6 +81,11 @@ def outbox_from_row(row: Row[Any]) -> OutboxMessage:
         request_id=m["request_id"],
         created_at=m["created_at"],
         not_before=m["not_before"],
+        first_delivery=(
+            FirstDelivery(m["first_payload"], m["first_dispatched_at"])
+            if m.get("first_payload") is not None and m.get("first_dispatched_at") is not None
+            else None
+        ),
     )
 
 

@@ -27,6 +27,17 @@ class SqlRecovery(ports.Recovery):
         )
         return int(result.rowcount or 0)
 
+    def mark_ticket_runs(
+        self, job_ids: Sequence[uuid.UUID], owner: str, now: datetime, until: datetime
+    ) -> int:
+        if not job_ids:
+            return 0
+        result = self._c.execute(
+            recovery_sql.MARK_TICKET_RUNS,
+            {"ids": list(job_ids), "owner": owner, "now": now, "until": until},
+        )
+        return int(result.rowcount or 0)
+
     def find_stalled(
         self, now: datetime, bounds: StallBounds, broker_lost: bool, limit: int
     ) -> Sequence[StalledJob]:

@@ -8,6 +8,17 @@ UPDATE jobs SET lease_expires_at = :until
  WHERE id = ANY(:ids) AND lease_owner = :owner AND status = 'running'
 """)
 
+# Runs started from their tickets wrote nothing yet: the lease keeper marks those it still has
+# in hand running, first attempt, under its lease, so the reconciler and the API see them as
+# any other run (and a job that outlives the ticket's window is not published again).
+MARK_TICKET_RUNS = text("""
+UPDATE jobs
+   SET status = 'running', attempts = 1, started_at = COALESCE(started_at, :now),
+       updated_at = :now, lease_owner = :owner, lease_expires_at = :until,
+       next_attempt_at = NULL
+ WHERE id = ANY(:ids) AND status = 'queued' AND attempts = 0
+""")
+
 # Jobs whose state says work should be happening but nothing has moved for too long, and
 # that have no message waiting in the outbox (the relay will send that one):
 # - queued since its last dispatch for longer than the bound, doubled after each re-publish

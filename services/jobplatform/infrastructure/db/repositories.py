@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, text, tuple_, update
+from sqlalchemy import Connection, and_, case, delete, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -74,6 +74,13 @@ class SqlJobs(ports.JobRepository):
         ).first()
         return None if row is None else mapping.job_from_row(row)
 
+    def claim_ticket_run(
+        self, job_id: uuid.UUID, started: datetime, now: datetime, owner: str, lease_until: datetime
+    ) -> Job | None:
+        params = ticket_claim_params(job_id, self._tenant, started, now, owner, lease_until)
+        row = self._c.execute(hot_path.CLAIM_TICKET_RUN, params).first()
+        return None if row is None else mapping.job_from_row(row)
+
     def record_attempt(self, job: Job, attempt: AttemptRecord) -> bool:
         params = record_attempt_params(job, self._tenant, attempt)
         recorded = self._c.execute(hot_path.RECORD_ATTEMPT, params).scalar_one()
@@ -123,6 +130,18 @@ def record_attempt_params(job: Job, tenant: uuid.UUID, attempt: AttemptRecord) -
     }
 
 
+def ticket_claim_params(
+    job_id: uuid.UUID,
+    tenant: uuid.UUID,
+    started: datetime,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+) -> dict[str, Any]:
+    return {"id": job_id, "tenant": tenant, "started": started, "now": now, "owner": owner,
+            "lease_until": lease_until}  # fmt: skip
+
+
 class SqlOutbox(ports.OutboxRepository):
     def __init__(self, conn: Connection):
         self._c = conn
@@ -141,12 +160,26 @@ class SqlOutbox(ports.OutboxRepository):
         )
 
     def claim_unpublished(self, limit: int) -> Sequence[OutboxMessage]:
+        j = t.jobs
+        # A message of a job never run nor re-published carries what its first delivery may
+        # run from (the payload, the dispatch time); any other, only the job's id.
+        first = and_(
+            j.c.status == JobStatus.QUEUED.value,
+            j.c.attempts == 0,
+            j.c.redispatches == 0,
+            t.outbox.c.not_before.is_(None),
+        )
         q = (
-            select(t.outbox)
+            select(
+                t.outbox,
+                case((first, j.c.payload), else_=None).label("first_payload"),
+                j.c.dispatched_at.label("first_dispatched_at"),
+            )
+            .select_from(t.outbox.outerjoin(j, j.c.id == t.outbox.c.job_id))
             .where(t.outbox.c.published_at.is_(None))
             .order_by(t.outbox.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=t.outbox, skip_locked=True)
         )
         return [mapping.outbox_from_row(r) for r in self._c.execute(q)]
 

@@ -142,6 +142,7 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         self._start_sql = str(hot_path.START_ATTEMPT.compile(dialect=engine.dialect))
         self._record_sql = str(hot_path.RECORD_ATTEMPT.compile(dialect=engine.dialect))
         self._succeeded_sql = str(hot_path.RECORD_SUCCEEDED.compile(dialect=engine.dialect))
+        self._ticket_claim_sql = str(hot_path.CLAIM_TICKET_RUN.compile(dialect=engine.dialect))
 
     def for_tenant(self, tenant: TenantId) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, tenant)
@@ -181,6 +182,21 @@ class SqlUnitOfWorkFactory(ports.UnitOfWorkFactory):
         params = {"id": job_id, "tenant": tenant.value, "now": now, "owner": owner,
                   "lease_until": lease_until}  # fmt: skip
         row = self._autocommit(lambda pg: _first_row(pg, self._start_sql, params))
+        return None if row is None else mapping.job_from_mapping(row)
+
+    def claim_ticket_run(
+        self,
+        tenant: TenantId,
+        job_id: uuid.UUID,
+        started: datetime,
+        now: datetime,
+        owner: str,
+        lease_until: datetime,
+    ) -> Job | None:
+        # Retried on a dropped connection: if the first try committed after all, the job is
+        # running, first attempt, under this owner, which the statement takes again.
+        params = repo.ticket_claim_params(job_id, tenant.value, started, now, owner, lease_until)
+        row = self._one_round_trip(tenant, self._ticket_claim_sql, params)
         return None if row is None else mapping.job_from_mapping(row)
 
     def record_attempt(self, tenant: TenantId, job: Job, attempt: AttemptRecord) -> bool:
@@ -291,4 +307,5 @@ def succeeded_params(tenant: TenantId, runs: Sequence[SucceededRun]) -> dict[str
         "attempts": [run.attempt.attempt for run in runs],
         "started": [run.attempt.started_at for run in runs],
         "ended": [run.attempt.finished_at for run in runs],
+        "ticket_owners": [run.ticket_owner for run in runs],
     }
