@@ -1,5 +1,5 @@
 """A worker killed while the outcomes of its runs are still being written: no job is lost, no
-effect is repeated.
+effect is repeated; with run tickets (the run wrote nothing before) and without.
 
 No timing window decides the outcome. The test holds a lock on `job_attempts` that lets a run
 start (it only updates `jobs`) but holds up the write-behind statement (it inserts into
@@ -14,20 +14,18 @@ import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import cast
 
 import httpx
 import psycopg
 import pytest
-import redis
 
 from devstack.processes import start_worker
 from devstack.wait import wait_for
-from jobplatform.infrastructure.redis.queue_depth import UNACKED, priority_keys
 from support.jobs import submit
 from support.tenants import TenantFixture
 
 from .conftest import Stack
+from .job_state import job_rows, queue_messages
 
 pytestmark = pytest.mark.integration
 
@@ -65,27 +63,13 @@ def terminate(database_url: str, pids: list[int]) -> int:
     return sum(1 for (done,) in rows if done)
 
 
-def queue_messages(broker_url: str, queue: str) -> tuple[int, int]:
-    """Messages of ``queue`` ready in the broker, and kombu's unacknowledged ones."""
-    client = redis.Redis.from_url(broker_url)
-    try:
-        ready = sum(int(client.llen(key)) for key in priority_keys(queue))
-        return ready, int(client.hlen(UNACKED))
-    finally:
-        client.close()
+# What a run leaves on its job before its outcome: nothing when it started from its ticket.
+BEFORE_OUTCOME = {True: ("queued", 0), False: ("running", 1)}
 
 
-def job_rows(stack: Stack, job_ids: list[str]) -> dict[str, tuple[str, int, int]]:
-    """Each job's status, attempts and redispatches."""
-    rows = stack.sql(
-        "SELECT id::text, status, attempts, redispatches FROM jobs WHERE id::text = ANY(%s)",
-        job_ids,
-    )
-    return {str(r[0]): (str(r[1]), cast(int, r[2]), cast(int, r[3])) for r in rows}
-
-
+@pytest.mark.parametrize("tickets", [True, False], ids=["tickets", "no-tickets"])
 def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_no_effect(
-    stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture
+    stack: Stack, stack_api: httpx.Client, stack_tenant: TenantFixture, tickets: bool
 ) -> None:
     api, tenant, db = stack_api, stack_tenant, stack.env.database_url
     # No re-publish while the old worker lives: its leases (3 s) may run out meanwhile, and a
@@ -94,7 +78,14 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
     # One pool process, so one outcome writer: once its statement waits on the lock, nothing
     # else of this worker can write an outcome (the other runs queue up behind it).
     stack.procs["heavy"].stop()
-    stack.procs["heavy"] = start_worker(stack.env, "heavy", concurrency=1, name="heavy-single")
+    # Without the key, the worker reads every job first (the relay still signs).
+    stack.procs["heavy"] = start_worker(
+        stack.env,
+        "heavy",
+        concurrency=1,
+        name=f"heavy-single-{tickets}",
+        **({} if tickets else {"JOBPLATFORM_RUN_TICKET_KEY": ""}),
+    )
     killed = False
     try:
         with attempts_locked(db):
@@ -109,7 +100,7 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
                 return (
                     all(effects[j] == 1 for j in job_ids)
                     and queue_messages(stack.broker.url, "heavy") == (0, 0)
-                    and all(rows[j][:2] == ("running", 1) for j in job_ids)
+                    and all(rows[j][:2] == BEFORE_OUTCOME[tickets] for j in job_ids)
                     and len(lock_waiters(db)) == 1
                 )
 
@@ -131,14 +122,14 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
             assert terminate(db, [writer]) == 1
             wait_for(lambda: lock_waiters(db) == [], timeout=30, what="the writes terminated")
         rows = job_rows(stack, job_ids)
-        assert all(rows[j][:2] == ("running", 1) for j in job_ids), rows
+        assert all(rows[j][:2] == BEFORE_OUTCOME[tickets] for j in job_ids), rows
         stack.start("reconciler")
         stack.start("heavy")
         wait_for(
             lambda: all(r[0] == "succeeded" for r in job_rows(stack, job_ids).values()),
             timeout=90,
             interval=0.2,
-            what="every job taken over after its lease and succeeded",
+            what="every job published again (lease run out, or queued bound) and succeeded",
         )
     finally:
         if not stack.procs["reconciler"].alive():
@@ -149,17 +140,19 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
             stack.start("heavy")
     rows = job_rows(stack, job_ids)
     effects = stack.effects(tenant)
+    # A run from a ticket counted no attempt before it was lost; a leased run did.
+    attempt = 1 if tickets else 2
     for job_id in job_ids:
         status, attempts, redispatches = rows[job_id]
-        assert (status, attempts) == ("succeeded", 2), (job_id, rows[job_id])
-        # Only the reconciler publishes a running job again: the messages were acknowledged.
+        assert (status, attempts) == ("succeeded", attempt), (job_id, rows[job_id])
+        # Only the reconciler publishes the job again: the messages were acknowledged.
         assert redispatches >= 1, (job_id, rows[job_id])
         assert effects[job_id] == 1, (job_id, effects)
         # The killed worker's outcome never landed; the second run's did.
         assert stack.sql(
             "SELECT attempt, outcome FROM job_attempts WHERE job_id::text = %s ORDER BY attempt",
             job_id,
-        ) == [(2, "succeeded")]
+        ) == [(attempt, "succeeded")]
 
 
 @pytest.mark.parametrize("pool", ["prefork", "solo"])
@@ -186,7 +179,8 @@ def test_a_stopping_worker_writes_the_outcomes_it_holds(
         wait_for(
             lambda: (
                 queue_messages(stack.broker.url, "default") == (0, 0)
-                and all(r[:2] == ("running", 1) for r in job_rows(stack, job_ids).values())
+                # Run from their tickets: nothing written before the outcome.
+                and all(r[:2] == ("queued", 0) for r in job_rows(stack, job_ids).values())
                 and len(job_rows(stack, job_ids)) == JOBS
             ),
             timeout=50,
