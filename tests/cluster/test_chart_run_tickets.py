@@ -13,7 +13,7 @@ import pytest
 import yaml
 from pytest_kubernetes.providers.base import AClusterManager
 
-from cluster.k8s_helpers import new_namespace
+from cluster.k8s_helpers import apply, new_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "jobplatform"
@@ -27,13 +27,13 @@ OTHERS = {f"jobplatform-{c}" for c in ("web", "beat", "reconciler", "migrate", "
 
 
 def render(*args: str, namespace: str = "jobplatform") -> list[dict[str, Any]]:
-    out = subprocess.run(
+    result = subprocess.run(
         ["helm", "template", "jobplatform", str(CHART), "--namespace", namespace, *args],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
+    )
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def _key_refs(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -99,21 +99,32 @@ def test_nothing_is_rendered_when_run_tickets_are_off(k8s_bin: Path) -> None:
 
 
 def test_an_upgrade_keeps_the_installed_key(cluster: AClusterManager, k8s_bin: Path) -> None:
-    """`--dry-run=server` lets the chart's lookup read the cluster, as an upgrade does."""
+    """`--dry-run=server` lets the chart's lookup read the cluster, as an upgrade does (no
+    operator: its CRDs are not needed to read a Secret)."""
     ns = new_namespace(cluster)
     installed = "k" * 32 + "0123456789" * 3 + "ab"
-    cluster.kubectl(
-        [
-            "create",
-            "secret",
-            "generic",
-            GENERATED,
-            "-n",
-            ns,
-            f"--from-literal=run-ticket-key={installed}",
-        ],
-        as_dict=False,
+    # The Secret as the install left it: owned by the release, so the upgrade may adopt it.
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": GENERATED,
+            "labels": {"app.kubernetes.io/managed-by": "Helm"},
+            "annotations": {
+                "meta.helm.sh/release-name": "jobplatform",
+                "meta.helm.sh/release-namespace": ns,
+            },
+        },
+        "stringData": {"run-ticket-key": installed},
+    }
+    apply(cluster, secret, namespace=ns)
+    docs = render(
+        "--dry-run=server",
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "--set",
+        "operator.enabled=false",
+        namespace=ns,
     )
-    docs = render("--dry-run=server", "--kubeconfig", str(cluster.kubeconfig), namespace=ns)
     kept = base64.b64decode(_secrets(docs)[GENERATED]["data"]["run-ticket-key"]).decode()
     assert kept == installed
