@@ -37,9 +37,12 @@ kubectl -n jobplatform create secret generic jobplatform-bundled-credentials \
   --from-literal=postgres-password="$(head -c 24 /dev/urandom | base64 | tr -dc A-Za-z0-9)" \
   --from-literal=redis-operator-password=OPERATOR_PASSWORD \
   --from-literal=operator-redis-url=redis://operator:OPERATOR_PASSWORD@jobplatform-redis:6379/0
+kubectl -n jobplatform create secret generic jobplatform-run-tickets \
+  --from-literal=run-ticket-key="$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 64)"
 kubectl apply -f k8s/crds/
 kubectl apply -n jobplatform -f k8s/jobplatform.yaml
 ```
 
-Replace OPERATOR_PASSWORD (twice) with one random URL-safe password.
+Replace OPERATOR_PASSWORD (twice) with one random URL-safe password. The relay and the workers
+sign and check run tickets with the key in `jobplatform-run-tickets` (at least 32 characters).
 README

@@ -119,6 +119,10 @@ BAD_VALUES = {
         'consumes the "scheduled" queue',
     ),
     "bad pull policy": (["--set", "image.pullPolicy=Sometimes"], "/image/pullPolicy"),
+    "run-ticket key name not a Secret key": (
+        ["--set", "runTickets.key=signing/key"],
+        "/runTickets/key",
+    ),
     "unknown storage access mode": (
         ["--set", "storage.persistence.accessModes={ReadOnlyMany}"],
         "/storage/persistence/accessModes/0",

@@ -38,6 +38,21 @@ app.kubernetes.io/component: {{ .component }}
 {{- .Values.bundled.existingSecret | default (printf "%s-bundled-credentials" (include "jobplatform.fullname" .)) -}}
 {{- end -}}
 
+{{/* The Secret the run-ticket signing key comes from: the user's, or the generated one. */}}
+{{- define "jobplatform.runTicketsSecret" -}}
+{{- .Values.runTickets.existingSecret | default (printf "%s-run-tickets" (include "jobplatform.fullname" .)) -}}
+{{- end -}}
+
+{{/* The run-ticket signing key, for the two processes that use it: the relay signs, the workers
+check. No other process gets it; nothing at all when run tickets are off. */}}
+{{- define "jobplatform.runTicketEnv" -}}
+{{- if .Values.runTickets.enabled }}
+- name: JOBPLATFORM_RUN_TICKET_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "jobplatform.runTicketsSecret" . }}, key: {{ .Values.runTickets.key | quote }}}
+{{- end }}
+{{- end -}}
+
 {{- define "jobplatform.redisHost" -}}
 {{ include "jobplatform.fullname" . }}-redis
 {{- end -}}
@@ -158,7 +173,7 @@ affinity:
 {{- end -}}
 
 {{/* One platform container: name, image, args, env, the secure context and /tmp; with
-storage, the stored files' volume too. */}}
+storage, the stored files' volume too; with runTickets, the run-ticket signing key. */}}
 {{- define "jobplatform.container" -}}
 {{- $root := .root -}}
 - name: {{ .name }}
@@ -167,6 +182,9 @@ storage, the stored files' volume too. */}}
   args: {{ toJson .args }}
   env:
     {{- include "jobplatform.env" $root | nindent 4 }}
+    {{- if .runTickets }}
+    {{- include "jobplatform.runTicketEnv" $root | nindent 4 }}
+    {{- end }}
     {{- range $k, $v := (.env | default dict) }}
     - name: {{ $k }}
       value: {{ $v | quote }}

@@ -1,7 +1,7 @@
 {{/* A Deployment of one platform process that serves metrics on .Values.metricsPort.
 Arguments: root, component, args, resources, replicas (omitted: the operator owns them),
 env (extra variables), strategy, terminationGracePeriodSeconds, storage (mount the stored
-files' volume). */}}
+files' volume), runTickets (give the run-ticket signing key). */}}
 {{- define "jobplatform.processDeployment" -}}
 {{- $root := .root -}}
 {{- $labels := dict "root" $root "component" .component -}}
@@ -32,7 +32,7 @@ spec:
       terminationGracePeriodSeconds: {{ . }}
       {{- end }}
       containers:
-        {{- $c := include "jobplatform.container" (dict "root" $root "name" .component "args" .args "resources" .resources "env" .env "storage" .storage) | fromYamlArray }}
+        {{- $c := include "jobplatform.container" (dict "root" $root "name" .component "args" .args "resources" .resources "env" .env "storage" .storage "runTickets" .runTickets) | fromYamlArray }}
         {{- $_ := set (first $c) "ports" (list (dict "name" "metrics" "containerPort" (int $root.Values.metricsPort))) }}
         {{- toYaml $c | nindent 8 }}
       volumes:
