@@ -64,9 +64,14 @@ def test_a_job_redelivered_after_its_send_succeeded_sends_no_second_email(
     mail.procs["worker"].kill()
     mail.smtp.state.release_quit.set()
     mail.procs["worker"] = start_worker(mail.env, "default", concurrency=1, name="mail-worker-1")
-    # The job's lease runs out, the reconciler publishes it again, another attempt runs it.
+    # The reconciler publishes the job again (its lease ran out, or, for a run started from its
+    # ticket and killed before its lease keeper marked it, its queued bound passed), and
+    # another attempt runs it.
     job = wait_status(mail.api, mail_tenant, job_id, "succeeded", "dead", timeout=90)
-    assert job["status"] == "succeeded" and job["attempts"] == 2
+    assert job["status"] == "succeeded"
+    # 2 when the killed run had its attempt stored; 1 when it had started from its ticket and
+    # was killed before the mark (it wrote nothing: docs/reliability.md, "Run tickets").
+    assert job["attempts"] in (1, 2)
     assert len(mail.smtp.to(to)) == 1
 
 
