@@ -4,7 +4,7 @@ Redis read, one persistent connection, polled at the same interval.
 Both workers run with ``acks_late``: a message leaves kombu's ``unacked`` hash only after its
 task returned. So "queue empty and nothing unacked" means every task returned on either side,
 and neither side pays for a database probe while it drains. The platform's worker writes
-succeeded outcomes a few milliseconds behind its runs, so after the drain its Postgres state is
+succeeded outcomes a fraction of a second behind its runs, so after the drain its Postgres state is
 read until every job is recorded (succeeded, on its first attempt): the platform's time ends
 then, not at the drain.
 """

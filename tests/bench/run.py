@@ -369,7 +369,7 @@ def main() -> int:
         "`acks_late`, prefetch 1) started before the first round, and both learn that the "
         "queue is drained by the same Redis read every 20 ms on one connection (queue length "
         "and kombu's `unacked` hash: with `acks_late` a message leaves it only after its task "
-        "returned). The platform's worker writes succeeded outcomes a few milliseconds behind "
+        "returned). The platform's worker writes succeeded outcomes up to 0.2 s behind "
         "its runs (`JOBPLATFORM_OUTCOME_WRITE_DELAY_SECONDS`), so after each drain its "
         "Postgres state is read every 20 ms until every job is recorded succeeded, and its "
         "time ends then.",

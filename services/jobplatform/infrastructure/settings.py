@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # A worker process writes the outcomes of runs that succeeded this long after the first of
     # them ended, up to outcome_batch_max in one round trip (0: each at once, before its
     # message is acknowledged). Must stay well under lease_seconds.
-    outcome_write_delay_seconds: float = Field(default=0.05, ge=0)
+    outcome_write_delay_seconds: float = Field(default=0.2, ge=0)
     outcome_batch_max: int = Field(default=200, ge=1, le=10_000)
     # The key the relay signs run tickets with and workers check them with (the same on both;
     # at least 32 characters). Unset: no tickets, every run reads its job first.

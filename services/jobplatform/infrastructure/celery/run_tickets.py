@@ -19,6 +19,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import structlog
@@ -98,21 +99,27 @@ class RunTickets:
             _refused("other_job")
             return None
         if redelivered:
-            RUN_TICKETS.labels("redelivered").inc()
+            _counted("redelivered").inc()
             return None
         if not isinstance(until, int | float) or until <= now.timestamp():
-            RUN_TICKETS.labels("expired").inc()
+            _counted("expired").inc()
             return None
         if not isinstance(job_type_name, str) or not isinstance(payload, dict):
             _refused("malformed")
             return None
-        RUN_TICKETS.labels("used").inc()
+        _counted("used").inc()
         return RunTicket(job_type=job_type_name, payload=payload)
 
     def _sign(self, job: str) -> str:
         return hmac.digest(self.key, job.encode(), "sha256").hex()
 
 
+@cache
+def _counted(result: str) -> Any:
+    # Looked up once per process: every job counts one.
+    return RUN_TICKETS.labels(result)
+
+
 def _refused(reason: str) -> None:
-    RUN_TICKETS.labels(reason).inc()
+    _counted(reason).inc()
     log.error("run_ticket_refused", reason=reason)
