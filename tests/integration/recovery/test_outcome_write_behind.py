@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -25,7 +23,7 @@ from support.jobs import submit
 from support.tenants import TenantFixture
 
 from .conftest import Stack
-from .job_state import job_rows, queue_messages
+from .job_state import job_rows, queue_messages, table_locked
 
 pytestmark = pytest.mark.integration
 
@@ -36,17 +34,6 @@ LOCK_WAITERS = """
 SELECT pid, query FROM pg_stat_activity
  WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
 """
-
-
-@contextmanager
-def attempts_locked(database_url: str) -> Iterator[None]:
-    """`job_attempts` locked against writes (reads still pass) until the block ends."""
-    with psycopg.connect(database_url) as conn:
-        conn.execute("LOCK TABLE job_attempts IN EXCLUSIVE MODE")
-        try:
-            yield
-        finally:
-            conn.rollback()
 
 
 def lock_waiters(database_url: str) -> list[tuple[int, str]]:
@@ -88,7 +75,7 @@ def test_a_worker_killed_with_outcome_writes_in_flight_loses_no_job_and_repeats_
     )
     killed = False
     try:
-        with attempts_locked(db):
+        with table_locked(db, "job_attempts", "EXCLUSIVE"):
             payload = {"sleep_seconds": 0, "emit_event": True}
             job_ids = [
                 submit(api, tenant, "diagnostic", payload).json()["job_id"] for _ in range(JOBS)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
-import psycopg
 import pytest
 
 from devstack.processes import PlatformProcess, start_relay
@@ -21,24 +20,13 @@ from support.jobs import submit
 from support.tenants import TenantFixture
 
 from .conftest import Stack
-from .job_state import job_rows, queue_messages
+from .job_state import job_rows, queue_messages, table_locked
 
 pytestmark = pytest.mark.integration
 
 # As many as the worker runs at once: none waits in the queue with its ticket when the
 # worker is killed (the reconciler below re-publishes after its own, shorter, bound).
 JOBS = 2
-
-
-@contextmanager
-def jobs_locked(database_url: str) -> Iterator[None]:
-    """`jobs` locked against writes (reads and foreign-key checks still pass)."""
-    with psycopg.connect(database_url) as conn:
-        conn.execute("LOCK TABLE jobs IN SHARE MODE")
-        try:
-            yield
-        finally:
-            conn.rollback()
 
 
 @contextmanager
@@ -75,7 +63,7 @@ def test_a_long_run_from_its_ticket_writes_nothing_then_is_marked_and_leased(
     payload = {"sleep_seconds": 8, "emit_event": True}
     with relay_held(stack) as start_relay_now:
         job_ids = [submit(api, tenant, "diagnostic", payload).json()["job_id"] for _ in range(2)]
-        with jobs_locked(db):
+        with table_locked(db, "jobs", "SHARE"):
             start_relay_now()
             wait_for(
                 lambda: all(stack.effects(tenant)[j] == 1 for j in job_ids),
@@ -119,7 +107,7 @@ def test_a_worker_killed_before_the_mark_loses_no_job_and_repeats_no_effect(
             job_ids = [
                 submit(api, tenant, "diagnostic", payload).json()["job_id"] for _ in range(JOBS)
             ]
-            with jobs_locked(db):
+            with table_locked(db, "jobs", "SHARE"):
                 start_relay_now()
                 wait_for(
                     lambda: all(stack.effects(tenant)[j] == 1 for j in job_ids),
