@@ -63,8 +63,18 @@ def _concurrency(release: Installed, pool: str) -> int:
     return int(args[args.index("--concurrency") + 1])
 
 
+# Runs in progress: jobs marked running, and jobs still queued whose run has started (from its
+# run ticket, before the lease keeper marks it: docs/reliability.md), which a diagnostic job
+# shows by its effect claimed in the ledger.
+IN_PROGRESS = """
+SELECT count(*) FROM jobs j
+ WHERE j.status = 'running'
+    OR (j.status = 'queued' AND EXISTS (SELECT 1 FROM effect_ledger e WHERE e.job_id = j.id))
+"""
+
+
 def _running(release: Installed) -> int:
-    return int(release.sql("SELECT count(*) FROM jobs WHERE status = 'running'") or 0)
+    return int(release.sql(IN_PROGRESS) or 0)
 
 
 def roll_while_jobs_flow(release: Installed, change: str, run_helm: Callable[[], None]) -> Rolled:
