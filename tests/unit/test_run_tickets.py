@@ -159,3 +159,7 @@ def test_without_a_write_behind_a_ticket_is_not_used() -> None:
     job_id = _submit(uow, ctx, "noop", {})
     assert runner.run(job_id, ctx, "w", ticket=RunTicket("noop", {})).outcome is Outcome.SUCCEEDED
     assert uow.store.jobs[job_id].status is JobStatus.SUCCEEDED
+
+
+def test_the_key_never_shows_in_a_repr() -> None:
+    assert "kkkk" not in repr(TICKETS)

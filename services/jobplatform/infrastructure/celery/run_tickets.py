@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -39,7 +39,8 @@ KWARGS_REPR = "{'ticket': '<signed job>'}"
 
 @dataclass(frozen=True, slots=True)
 class RunTickets:
-    key: bytes
+    # Never in a repr (logs, tracebacks).
+    key: bytes = field(repr=False)
     # From a job's first dispatch to the end of its ticket's window.
     window: timedelta
 
