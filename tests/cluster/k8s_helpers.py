@@ -54,8 +54,8 @@ def kubectl_json(cluster: AClusterManager, *args: str) -> dict[str, Any]:
     return result
 
 
-def new_namespace(cluster: AClusterManager) -> str:
-    name = f"t-{uuid.uuid4().hex[:8]}"
+def new_namespace(cluster: AClusterManager, prefix: str = "t-") -> str:
+    name = f"{prefix}{uuid.uuid4().hex[:8]}"
     cluster.kubectl(["create", "namespace", name], as_dict=False)
     wait_for(
         lambda: cluster.kubectl(["get", "serviceaccount", "default", "-n", name], as_dict=False),
@@ -95,6 +95,51 @@ def ready_pods(
         if pod.get("status", {}).get("phase") == "Running" and conditions.get("Ready") == "True":
             ready.append(pod["metadata"]["name"])
     return ready
+
+
+def wait_for_ready_pods(
+    cluster: AClusterManager, namespace: str, app: str, count: int, timeout: float
+) -> list[str]:
+    """Exactly ``count`` ready pods labelled app=<app>; on a timeout the error says where the
+    pods were stuck (phase, conditions, node) and what the namespace's Events and the nodes
+    said, so a slow cluster can be told from a broken one."""
+
+    def probe() -> list[str] | None:
+        pods = ready_pods(cluster, namespace, app)
+        return pods if len(pods) == count else None
+
+    try:
+        return wait_for(
+            probe,
+            timeout=timeout,
+            what=f"{count} ready pods of {app} in {namespace}",
+        )
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{pods_report(cluster, namespace, app)}") from None
+
+
+def pods_report(cluster: AClusterManager, namespace: str, app: str) -> str:
+    """Where each pod of ``app`` stands, the namespace's last Events and the nodes' state."""
+    lines = []
+    for pod in kubectl_json(cluster, "get", "pods", "-n", namespace, "-l", f"app={app}")["items"]:
+        status = pod.get("status", {})
+        conditions = ",".join(f"{c['type']}={c['status']}" for c in status.get("conditions", []))
+        lines.append(
+            f"pod {pod['metadata']['name']}: phase {status.get('phase')}, node "
+            f"{pod['spec'].get('nodeName')}, {conditions or 'no conditions'}"
+        )
+    events = kubectl_json(cluster, "get", "events", "-n", namespace)["items"]
+    for event in events[-10:]:
+        lines.append(f"event {event.get('reason')}: {event.get('message')}")
+    for node in kubectl_json(cluster, "get", "nodes")["items"]:
+        ready = next(
+            (c["status"] for c in node.get("status", {}).get("conditions", [])
+             if c["type"] == "Ready"),
+            "unknown",
+        )  # fmt: skip
+        taints = [t["key"] for t in node["spec"].get("taints", [])]
+        lines.append(f"node {node['metadata']['name']}: Ready={ready}, taints {taints}")
+    return "\n".join(lines)
 
 
 def all_pods(cluster: AClusterManager, namespace: str, app: str) -> list[str]:

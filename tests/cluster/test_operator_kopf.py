@@ -26,9 +26,10 @@ from cluster.k8s_helpers import (
     all_pods,
     apply,
     deployment,
+    kubectl,
     kubectl_json,
     new_namespace,
-    ready_pods,
+    wait_for_ready_pods,
 )
 from cluster.test_operator_crds import install_crds, pool
 from devstack.local_servers import RedisServer
@@ -47,11 +48,30 @@ def redis_server() -> Iterator[RedisServer]:
     server.close()
 
 
+# This module's namespaces. Its operator serves only these: the cluster is shared by the whole
+# run, and pools left by other tests (real-node releases among them) are not its to scale.
+NS_PREFIX = "kopf-"
+created: list[str] = []
+
+
+def own_namespace(cluster: AClusterManager) -> str:
+    created.append(ns := new_namespace(cluster, prefix=NS_PREFIX))
+    return ns
+
+
+@pytest.fixture(autouse=True)
+def delete_namespaces(cluster: AClusterManager) -> Iterator[None]:
+    """A test's namespaces go when it ends, so the next test's operator finds only its own."""
+    yield
+    while created:
+        kubectl(cluster, "delete", "namespace", created.pop(), "--wait=false")
+
+
 @pytest.fixture
 def operator(cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch) -> Iterator[KopfRunner]:
     install_crds(cluster)
     monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
-    args = ["run", "-A", "--standalone", "-m", "celery_autoscaler.handlers"]
+    args = ["run", f"--namespace={NS_PREFIX}*", "--standalone", "-m", "celery_autoscaler.handlers"]
     with KopfRunner(args, timeout=60) as runner:
         yield runner
     assert runner.exception is None or isinstance(runner.exception, SystemExit)
@@ -68,7 +88,7 @@ def redis_secret(ns: str, url: str) -> dict[str, Any]:
 
 def pool_namespace(cluster: AClusterManager, redis_url: str) -> str:
     """A fresh namespace with the Redis Secret a WorkerPool names and a one-pod Deployment."""
-    ns = new_namespace(cluster)
+    ns = own_namespace(cluster)
     apply(cluster, redis_secret(ns, redis_url), namespace=ns)
     apply(cluster, deployment("worker", 1), namespace=ns)
     return ns
@@ -91,7 +111,7 @@ def events(cluster: AClusterManager, ns: str, reason: str) -> list[dict[str, Any
 def test_backlog_scales_the_deployment_up_and_back_to_zero(
     cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
 ) -> None:
-    ns = new_namespace(cluster)
+    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 0), namespace=ns)
@@ -314,15 +334,11 @@ def test_scale_in_removes_only_idle_workers(
 ) -> None:
     """Two of four workers report busy: the pool goes to two, and the ReplicaSet deletes the
     two idle pods the operator marked with a low pod-deletion-cost."""
-    ns = new_namespace(cluster)
+    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 4), namespace=ns)
-    pods = wait_for(
-        lambda: len(p := ready_pods(cluster, ns, "worker")) == 4 and p,
-        timeout=90,
-        what="4 ready pods",
-    )
+    pods = wait_for_ready_pods(cluster, ns, "worker", 4, timeout=180)
     busy = sorted(pods)[:2]  # the other two report idle
     client = redis.Redis.from_url(redis_server.url)
     for pod in pods:
@@ -407,7 +423,7 @@ def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
 def test_a_paused_pool_is_left_alone(
     cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
 ) -> None:
-    ns = new_namespace(cluster)
+    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 1), namespace=ns)
