@@ -45,9 +45,13 @@ def make_writer(container: Container) -> Iterator[MakeWriter]:
     made: list[OutcomeWriter] = []
 
     def make(
-        delay: float = NEVER_BY_ITSELF, uow_factory: UnitOfWorkFactory | None = None
+        delay: float = NEVER_BY_ITSELF,
+        uow_factory: UnitOfWorkFactory | None = None,
+        quiet: float | None = None,
     ) -> OutcomeWriter:
-        writer = OutcomeWriter(uow_factory or container.uow_factory, delay, max_batch=200)
+        writer = OutcomeWriter(
+            uow_factory or container.uow_factory, delay, max_batch=200, quiet_seconds=quiet
+        )
         made.append(writer)
         return writer
 
@@ -118,6 +122,23 @@ def test_runs_of_two_tenants_written_behind_are_all_recorded(
         assert job.attempts == 1 and logged == [(1, "succeeded")]
         assert job.lease_owner is None and job.finished_at is not None
     assert writer.pending() == 0
+
+
+def test_a_process_gone_quiet_writes_without_waiting_out_the_delay(
+    container: Container, tenant: TenantFixture, make_writer: MakeWriter
+) -> None:
+    """No run ends after this one: its outcome goes once the quiet interval passed, not after
+    the delay (ten minutes here, longer than the wait below)."""
+    job = started(container, tenant.id)
+    writer = make_writer(delay=NEVER_BY_ITSELF, quiet=0.05)
+    writer.defer(succeeded_run(job, container.clock.now()))
+    wait_for(
+        lambda: stored(container, job.id, tenant.id)[0].status is JobStatus.SUCCEEDED,
+        timeout=60,
+        what="the lone outcome to be written once the process went quiet",
+    )
+    assert writer.pending() == 0
+    assert stored(container, job.id, tenant.id)[1] == [(1, "succeeded")]
 
 
 def test_a_run_superseded_by_another_is_not_recorded(

@@ -12,6 +12,7 @@ write that fails on the database is kept and tried again.
 from __future__ import annotations
 
 import threading
+import time
 
 import structlog
 
@@ -23,14 +24,26 @@ log = structlog.get_logger("jobplatform.worker")
 
 # Waits after a failed write, doubled up to the cap while the database stays away.
 RETRY_FIRST_SECONDS, RETRY_CAP_SECONDS = 0.2, 5.0
+# The part of the delay a process may stay quiet (no run ending) before it writes what it has:
+# waiting longer would gather nothing more.
+QUIET_SHARE = 0.1
 
 
 class OutcomeWriter(DeferredOutcomes):
-    def __init__(self, uow_factory: UnitOfWorkFactory, delay_seconds: float, max_batch: int):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        delay_seconds: float,
+        max_batch: int,
+        quiet_seconds: float | None = None,
+    ):
         self._uow = uow_factory
         self._delay, self._max_batch = delay_seconds, max_batch
+        self._quiet = delay_seconds * QUIET_SHARE if quiet_seconds is None else quiet_seconds
         self._lock = threading.Lock()
         self._pending: list[SucceededRun] = []
+        # Runs handed over so far: the writer sees from it whether runs still end.
+        self._deferred = 0
         self._has_work, self._full, self._stopping = (
             threading.Event(),
             threading.Event(),
@@ -41,6 +54,7 @@ class OutcomeWriter(DeferredOutcomes):
     def defer(self, run: SucceededRun) -> None:
         with self._lock:
             self._pending.append(run)
+            self._deferred += 1
             full = len(self._pending) >= self._max_batch
             if self._thread is None:
                 # Started on first use: in the process that runs jobs, after any fork.
@@ -48,7 +62,10 @@ class OutcomeWriter(DeferredOutcomes):
                     target=self._run, name="outcome-writer", daemon=True
                 )
                 self._thread.start()
-        self._has_work.set()
+        if not self._has_work.is_set():
+            # Set once per batch: the writer clears it before it takes the pending runs, so a
+            # run added after that take finds it clear.
+            self._has_work.set()
         if full:
             self._full.set()
 
@@ -91,8 +108,7 @@ class OutcomeWriter(DeferredOutcomes):
         wait = RETRY_FIRST_SECONDS
         while not self._stopping.is_set():
             self._has_work.wait()
-            # Gather the runs that end meanwhile, unless the batch fills first.
-            self._full.wait(self._delay)
+            self._gather()
             self._has_work.clear()
             self._full.clear()
             if self._stopping.is_set():
@@ -103,3 +119,16 @@ class OutcomeWriter(DeferredOutcomes):
             self._has_work.set()
             self._stopping.wait(wait)
             wait = min(RETRY_CAP_SECONDS, wait * 2)
+
+    def _gather(self) -> None:
+        """Wait while runs go on ending, up to the delay, unless the batch fills first. A
+        process gone quiet (no run ended for the quiet interval) writes at once: the last
+        outcomes of a burst, or a lone job's, wait that long, not the whole delay."""
+        deadline = time.monotonic() + self._delay
+        seen = self._deferred
+        while (left := deadline - time.monotonic()) > 0:
+            if self._full.wait(min(left, self._quiet)):
+                return
+            if self._deferred == seen:
+                return
+            seen = self._deferred
