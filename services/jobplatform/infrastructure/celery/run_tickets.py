@@ -14,6 +14,7 @@ the reconciler could have published the job again.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import uuid
@@ -43,6 +44,13 @@ class RunTickets:
     key: bytes = field(repr=False)
     # From a job's first dispatch to the end of its ticket's window.
     window: timedelta
+    # The keyed state, made once: each signature copies it. (A one-shot HMAC sets the key up
+    # again every time, and lets go of the GIL, which a busy thread may then hold for
+    # milliseconds.)
+    _keyed: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keyed", hmac.new(self.key, digestmod=hashlib.sha256))
 
     def issue(self, message: OutboxMessage, now: datetime) -> dict[str, Any] | None:
         """The ticket for ``message``, or None when its run must read the job."""
@@ -112,7 +120,9 @@ class RunTickets:
         return RunTicket(job_type=job_type_name, payload=payload)
 
     def _sign(self, job: str) -> str:
-        return hmac.digest(self.key, job.encode(), "sha256").hex()
+        mac = self._keyed.copy()
+        mac.update(job.encode())
+        return str(mac.hexdigest())
 
 
 @cache
