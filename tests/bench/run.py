@@ -125,8 +125,9 @@ def bench_platform_throughput(
     publisher = CeleryPublisher(c.celery, tickets=c.run_tickets if tickets else None)
     try:
         started = time.perf_counter()
-        # The relay's use case, in this process: the same publish path as `jobplatform relay`.
-        while relay_once(c.uow_factory, publisher, c.clock, batch_size=500).published:
+        # The relay's use case, in this process, with its default batch size: the same publish
+        # path and batches as `jobplatform relay`.
+        while relay_once(c.uow_factory, publisher, c.clock).published:
             pass
         wait_drained(client, "default")
         recorded, state = wait_recorded(env.database_url, tenant, n)
