@@ -26,7 +26,7 @@ def promtool(k8s_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_rules_file_is_valid(k8s_bin: Path) -> None:
     result = promtool(k8s_bin, "check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 7 rules found" in result.stdout, result.stdout
+    assert "SUCCESS: 8 rules found" in result.stdout, result.stdout
 
 
 def test_every_alert_is_unit_tested_and_has_a_runbook(k8s_bin: Path) -> None:
