@@ -54,8 +54,8 @@ def kubectl_json(cluster: AClusterManager, *args: str) -> dict[str, Any]:
     return result
 
 
-def new_namespace(cluster: AClusterManager, prefix: str = "t-") -> str:
-    name = f"{prefix}{uuid.uuid4().hex[:8]}"
+def new_namespace(cluster: AClusterManager) -> str:
+    name = f"t-{uuid.uuid4().hex[:8]}"
     cluster.kubectl(["create", "namespace", name], as_dict=False)
     wait_for(
         lambda: cluster.kubectl(["get", "serviceaccount", "default", "-n", name], as_dict=False),

@@ -26,7 +26,6 @@ from cluster.k8s_helpers import (
     all_pods,
     apply,
     deployment,
-    kubectl,
     kubectl_json,
     new_namespace,
     wait_for_ready_pods,
@@ -48,30 +47,21 @@ def redis_server() -> Iterator[RedisServer]:
     server.close()
 
 
-# This module's namespaces. Its operator serves only these: the cluster is shared by the whole
-# run, and pools left by other tests (real-node releases among them) are not its to scale.
-NS_PREFIX = "kopf-"
-created: list[str] = []
-
-
-def own_namespace(cluster: AClusterManager) -> str:
-    created.append(ns := new_namespace(cluster, prefix=NS_PREFIX))
-    return ns
-
-
-@pytest.fixture(autouse=True)
-def delete_namespaces(cluster: AClusterManager) -> Iterator[None]:
-    """A test's namespaces go when it ends, so the next test's operator finds only its own."""
-    yield
-    while created:
-        kubectl(cluster, "delete", "namespace", created.pop(), "--wait=false")
+@pytest.fixture
+def ns(cluster: AClusterManager) -> str:
+    """The test's namespace, made before its operator starts: the only one that operator serves.
+    The cluster is shared by the whole run, and the pools other tests left (real-node releases
+    among them, some in namespaces being deleted) are not its to scale."""
+    return new_namespace(cluster)
 
 
 @pytest.fixture
-def operator(cluster: AClusterManager, monkeypatch: pytest.MonkeyPatch) -> Iterator[KopfRunner]:
+def operator(
+    cluster: AClusterManager, ns: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[KopfRunner]:
     install_crds(cluster)
     monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
-    args = ["run", f"--namespace={NS_PREFIX}*", "--standalone", "-m", "celery_autoscaler.handlers"]
+    args = ["run", f"--namespace={ns}", "--standalone", "-m", "celery_autoscaler.handlers"]
     with KopfRunner(args, timeout=60) as runner:
         yield runner
     assert runner.exception is None or isinstance(runner.exception, SystemExit)
@@ -86,9 +76,10 @@ def redis_secret(ns: str, url: str) -> dict[str, Any]:
     }
 
 
-def pool_namespace(cluster: AClusterManager, redis_url: str) -> str:
-    """A fresh namespace with the Redis Secret a WorkerPool names and a one-pod Deployment."""
-    ns = own_namespace(cluster)
+def pool_namespace(cluster: AClusterManager, redis_url: str, ns: str | None = None) -> str:
+    """``ns`` (a fresh namespace by default) with the Redis Secret a WorkerPool names and a
+    one-pod Deployment."""
+    ns = ns or new_namespace(cluster)
     apply(cluster, redis_secret(ns, redis_url), namespace=ns)
     apply(cluster, deployment("worker", 1), namespace=ns)
     return ns
@@ -109,9 +100,8 @@ def events(cluster: AClusterManager, ns: str, reason: str) -> list[dict[str, Any
 
 
 def test_backlog_scales_the_deployment_up_and_back_to_zero(
-    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer, ns: str
 ) -> None:
-    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 0), namespace=ns)
@@ -146,9 +136,9 @@ def test_backlog_scales_the_deployment_up_and_back_to_zero(
 
 
 def test_bad_spec_and_unknown_deployment_are_conditions_and_events(
-    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer, ns: str
 ) -> None:
-    ns = pool_namespace(cluster, redis_server.url)
+    pool_namespace(cluster, redis_server.url, ns)
     apply(
         cluster,
         pool("backwards", deployment="worker", minReplicas=4, maxReplicas=2, pollIntervalSeconds=2),
@@ -330,11 +320,10 @@ def test_a_replica_without_the_lease_never_acts_until_the_holder_lapses(
 
 
 def test_scale_in_removes_only_idle_workers(
-    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer, ns: str
 ) -> None:
     """Two of four workers report busy: the pool goes to two, and the ReplicaSet deletes the
     two idle pods the operator marked with a low pod-deletion-cost."""
-    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 4), namespace=ns)
@@ -379,9 +368,9 @@ def test_scale_in_removes_only_idle_workers(
 
 
 def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
-    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer, ns: str
 ) -> None:
-    ns = pool_namespace(cluster, redis_server.url)
+    pool_namespace(cluster, redis_server.url, ns)
     apply(
         cluster,
         {
@@ -421,9 +410,8 @@ def test_an_hpa_on_the_same_deployment_is_reported_not_fought(
 
 
 def test_a_paused_pool_is_left_alone(
-    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer
+    cluster: AClusterManager, operator: KopfRunner, redis_server: RedisServer, ns: str
 ) -> None:
-    ns = own_namespace(cluster)
     queue = f"q{uuid.uuid4().hex[:6]}"
     apply(cluster, redis_secret(ns, redis_server.url), namespace=ns)
     apply(cluster, deployment("worker", 1), namespace=ns)
